@@ -1,0 +1,136 @@
+package dev.starling.node.learning;
+
+import dev.starling.node.data.Dataset;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A {@link Model} backed by a DL4J {@link MultiLayerNetwork}. Parameters are read and written
+ * through a direct {@link FloatBuffer} view of the network's flattened parameter array, so no
+ * INDArray is allocated to get or set them.
+ */
+public final class Dl4jModel implements Model {
+
+  private static final int EVAL_BATCH = 500;
+
+  private final ModelSpec spec;
+  private final MultiLayerNetwork net;
+  private final FloatBuffer paramView;
+  private final int numParams;
+
+  public Dl4jModel(ModelSpec spec, TrainingConfig training, long seed) {
+    this.spec = spec;
+    this.net = new MultiLayerNetwork(spec.configuration(training, seed));
+    net.init();
+    INDArray p = net.params();
+    this.numParams = Math.toIntExact(p.length());
+    if (p.dataType() != DataType.FLOAT || p.offset() != 0 || !p.isView() && p.data().length() != numParams
+        || p.data().length() < numParams) {
+      throw new IllegalStateException("unexpected DL4J parameter layout for " + spec);
+    }
+    this.paramView = p.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public int numParams() {
+    return numParams;
+  }
+
+  @Override
+  public void copyParams(float[] dst) {
+    checkLength(dst);
+    paramView.get(0, dst, 0, numParams);
+  }
+
+  @Override
+  public void setParams(float[] src) {
+    checkLength(src);
+    paramView.put(0, src, 0, numParams);
+  }
+
+  @Override
+  public void resetOptimizer() {
+    Updater u = net.getUpdater();
+    if (u instanceof org.deeplearning4j.nn.updater.MultiLayerUpdater mlu && mlu.getStateViewArray() != null) {
+      mlu.getStateViewArray().assign(0);
+    }
+    net.setIterationCount(0);
+    net.setEpochCount(0);
+  }
+
+  @Override
+  public double fitBatch(float[] features, int[] labels, int n) {
+    INDArray x = Nd4j.create(features, new long[] {n, spec.inputLength()}, 'c');
+    float[] oneHot = new float[n * spec.numClasses()];
+    for (int i = 0; i < n; i++) {
+      oneHot[i * spec.numClasses() + labels[i]] = 1f;
+    }
+    INDArray y = Nd4j.create(oneHot, new long[] {n, spec.numClasses()}, 'c');
+    net.fit(new DataSet(x, y));
+    return net.score();
+  }
+
+  @Override
+  public void pullTowards(float[] anchor, float scale) {
+    checkLength(anchor);
+    for (int i = 0; i < numParams; i++) {
+      float w = paramView.get(i);
+      paramView.put(i, w - scale * (w - anchor[i]));
+    }
+  }
+
+  @Override
+  public Evaluation evaluate(Dataset data, int[] indices) {
+    int total = indices == null ? data.size() : indices.length;
+    int len = spec.inputLength();
+    int classes = spec.numClasses();
+    float[] batch = new float[Math.min(EVAL_BATCH, Math.max(1, total)) * len];
+    int correct = 0;
+    double lossSum = 0;
+    for (int start = 0; start < total; start += EVAL_BATCH) {
+      int n = Math.min(EVAL_BATCH, total - start);
+      for (int i = 0; i < n; i++) {
+        int s = indices == null ? start + i : indices[start + i];
+        data.features(s, batch, i * len);
+      }
+      INDArray x = Nd4j.create(batch, new long[] {n, len}, 'c');
+      float[] probs = net.output(x, false).toFloatVector();
+      for (int i = 0; i < n; i++) {
+        int s = indices == null ? start + i : indices[start + i];
+        int y = data.label(s);
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+          if (probs[i * classes + c] > probs[i * classes + best]) {
+            best = c;
+          }
+        }
+        if (best == y) {
+          correct++;
+        }
+        lossSum += -Math.log(Math.max(probs[i * classes + y], 1e-12));
+      }
+    }
+    return total == 0 ? new Evaluation(0, 0, 0) : new Evaluation((double) correct / total, lossSum / total, total);
+  }
+
+  @Override
+  public double trainingFlopsPerSample() {
+    return spec.trainingFlopsPerSample();
+  }
+
+  private void checkLength(float[] v) {
+    if (v.length != numParams) {
+      throw new IllegalArgumentException("parameter vector has length " + v.length + ", model " + spec + " has " + numParams);
+    }
+  }
+}
