@@ -1,5 +1,6 @@
 package dev.starling.node.data;
 
+import dev.starling.node.runtime.Randoms;
 import java.util.SplittableRandom;
 
 /**
@@ -48,7 +49,7 @@ public final class SyntheticLeaf {
     long total = 0;
     double mu = Math.log(Math.max(1.0, p.meanSamples())) - p.sigmaSamples() * p.sigmaSamples() / 2;
     for (int k = 0; k < counts.length; k++) {
-      counts[k] = Math.max(p.minSamples(), (int) Math.round(Math.exp(mu + p.sigmaSamples() * gauss(rng))));
+      counts[k] = Math.max(p.minSamples(), (int) Math.round(Math.exp(mu + p.sigmaSamples() * Randoms.gaussian(rng))));
       total += counts[k];
     }
     if (total * d > Integer.MAX_VALUE - 8) {
@@ -64,21 +65,21 @@ public final class SyntheticLeaf {
     double[] v = new double[d];
     double[] x = new double[d];
     for (int k = 0; k < p.devices(); k++) {
-      double u = gauss(rng) * Math.sqrt(p.alpha());
-      double bigB = gauss(rng) * Math.sqrt(p.beta());
+      double u = Randoms.gaussian(rng) * Math.sqrt(p.alpha());
+      double bigB = Randoms.gaussian(rng) * Math.sqrt(p.beta());
       for (int i = 0; i < w.length; i++) {
-        w[i] = u + gauss(rng);
+        w[i] = u + Randoms.gaussian(rng);
       }
       for (int i = 0; i < c; i++) {
-        b[i] = u + gauss(rng);
+        b[i] = u + Randoms.gaussian(rng);
       }
       for (int j = 0; j < d; j++) {
-        v[j] = bigB + gauss(rng);
+        v[j] = bigB + Randoms.gaussian(rng);
       }
       int nTest = Math.max(1, (int) Math.round(counts[k] * p.testFraction()));
       for (int s = 0; s < counts[k]; s++) {
         for (int j = 0; j < d; j++) {
-          x[j] = v[j] + sigma[j] * gauss(rng);
+          x[j] = v[j] + sigma[j] * Randoms.gaussian(rng);
           xs[at * d + j] = (float) x[j];
         }
         int best = 0;
@@ -126,10 +127,4 @@ public final class SyntheticLeaf {
     return new DenseDataset(name, fx, fy, new int[] {d}, c, fg);
   }
 
-  /** Standard normal via Box-Muller on a SplittableRandom (stable across JDK versions). */
-  private static double gauss(SplittableRandom rng) {
-    double u1 = 1.0 - rng.nextDouble();
-    double u2 = rng.nextDouble();
-    return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  }
 }

@@ -103,8 +103,9 @@ public final class Dl4jModel implements Model {
         int s = indices == null ? start + i : indices[start + i];
         data.features(s, batch, i * len);
       }
-      INDArray x = Nd4j.create(batch, new long[] {n, len}, 'c');
-      float[] probs = net.output(x, false).toFloatVector();
+      float[] xs = n * len == batch.length ? batch : java.util.Arrays.copyOf(batch, n * len);
+      INDArray x = Nd4j.create(xs, new long[] {n, len}, 'c');
+      float[] probs = net.output(x, false).ravel().toFloatVector();
       for (int i = 0; i < n; i++) {
         int s = indices == null ? start + i : indices[start + i];
         int y = data.label(s);

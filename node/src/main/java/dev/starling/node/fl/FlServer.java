@@ -1,0 +1,248 @@
+package dev.starling.node.fl;
+
+import dev.starling.aggregator.Aggregator;
+import dev.starling.aggregator.ServerOptimizer;
+import dev.starling.aggregator.WeightedVector;
+import dev.starling.node.data.Dataset;
+import dev.starling.node.learning.Evaluation;
+import dev.starling.node.learning.Model;
+import dev.starling.node.learning.ModelPool;
+import dev.starling.node.runtime.Inbound;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.ModelUpdate;
+import dev.starling.node.wire.proto.Tensor;
+import dev.starling.node.wire.proto.TrainRequest;
+import dev.starling.sampling.client.ClientSampler;
+import dev.starling.sampling.client.Samplers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.simple.RandomSource;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The FL server: each round it samples clients (plus an over-selection margin), sends them the
+ * global model, and closes the round when the target number of updates has arrived or the
+ * deadline passes. A round closes with what arrived if at least {@code minClients} did, and is
+ * retried with a fresh sample otherwise. Updates are aggregated in client-id order (so the result
+ * does not depend on arrival order), applied with the server optimizer, and the new global model
+ * is evaluated.
+ */
+public final class FlServer extends AbstractBehavior<FlServer.Command> {
+
+  /** What the server reacts to. */
+  public sealed interface Command permits Start, Delivered, Deadline, Evaluated {}
+
+  /** Begin training. */
+  public record Start() implements Command {}
+
+  /** A network message. */
+  public record Delivered(Inbound inbound) implements Command {}
+
+  private record Deadline(int round, int attempt) implements Command {}
+
+  private record Evaluated(int round, Evaluation evaluation, Throwable failure) implements Command {}
+
+  /**
+   * Server settings.
+   *
+   * @param clients ids of all clients, ascending
+   * @param sampler who is asked each round (the target count)
+   * @param overSelection extra fraction invited on top of the target (FedScale-style)
+   * @param minClients fewest updates a round may close with at the deadline
+   * @param deadline round deadline; zero waits for every invited client
+   * @param maxAttempts attempts per round before training is abandoned
+   * @param rounds how many rounds to run
+   * @param evalEvery evaluate every this many rounds (and always after the last)
+   */
+  public record Setup(
+      List<Integer> clients, ClientSampler sampler, double overSelection, int minClients,
+      Duration deadline, int maxAttempts, int rounds, int evalEvery, Aggregator aggregator,
+      ServerOptimizer optimizer, float[] initialParams, ModelPool models, Dataset testData, long seed) {
+    public Setup {
+      clients = List.copyOf(clients);
+      if (clients.isEmpty()) {
+        throw new IllegalArgumentException("the server needs at least one client");
+      }
+      if (!(overSelection >= 0)) {
+        throw new IllegalArgumentException("over-selection must be >= 0, got " + overSelection);
+      }
+      if (minClients < 1) {
+        throw new IllegalArgumentException("min-clients must be >= 1, got " + minClients);
+      }
+      if (rounds < 1 || evalEvery < 1 || maxAttempts < 1) {
+        throw new IllegalArgumentException("rounds, eval-every and max-attempts must be >= 1");
+      }
+    }
+  }
+
+  private final NodePorts ports;
+  private final Setup setup;
+  private final TimerScheduler<Command> timers;
+  private final RoundListener listener;
+  private final UniformRandomProvider rng;
+  private final float[] global;
+  private final int numParams;
+
+  private int round;
+  private int attempt;
+  private int target;
+  private List<Integer> invited = List.of();
+  private final Map<Integer, ModelUpdate> received = new TreeMap<>();
+  private boolean closing;
+  private List<Integer> lastAggregated = List.of();
+  private double lastTrainLoss;
+
+  public static Behavior<Command> create(NodePorts ports, Setup setup, RoundListener listener) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new FlServer(ctx, t, ports, setup, listener)));
+  }
+
+  private FlServer(ActorContext<Command> ctx, TimerScheduler<Command> timers, NodePorts ports, Setup setup,
+      RoundListener listener) {
+    super(ctx);
+    this.ports = ports;
+    this.setup = setup;
+    this.timers = timers;
+    this.listener = listener;
+    this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed());
+    this.global = setup.initialParams().clone();
+    this.numParams = global.length;
+    ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Start.class, s -> startRound(1, 0))
+        .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(Deadline.class, this::onDeadline)
+        .onMessage(Evaluated.class, this::onEvaluated)
+        .build();
+  }
+
+  private Behavior<Command> startRound(int r, int a) {
+    if (a >= setup.maxAttempts()) {
+      listener.failed("round " + r + " got fewer than min-clients=" + setup.minClients()
+          + " updates in " + a + " attempts");
+      return Behaviors.stopped();
+    }
+    round = r;
+    attempt = a;
+    received.clear();
+    closing = false;
+    List<Integer> sampled = setup.sampler().sample(setup.clients(), rng);
+    target = sampled.size();
+    List<Integer> inv = new ArrayList<>(sampled);
+    int extra = (int) Math.ceil(target * setup.overSelection());
+    if (extra > 0) {
+      List<Integer> rest = new ArrayList<>(setup.clients());
+      rest.removeAll(sampled);
+      inv.addAll(Samplers.choose(rest, Math.min(extra, rest.size()), rng));
+      inv.sort(null);
+    }
+    invited = List.copyOf(inv);
+    Tensor model = Tensors.fp32(global);
+    for (int c : invited) {
+      ports.network().send(c, Envelope.newBuilder().setTrainRequest(
+          TrainRequest.newBuilder().setRound(r).setAttempt(a).setModel(model)));
+    }
+    if (!setup.deadline().isZero()) {
+      timers.startSingleTimer("deadline", new Deadline(r, a), setup.deadline());
+    }
+    if (target == 0) {
+      return onDeadline(new Deadline(r, a)); // an empty Poisson sample: retry at once
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDelivered(Delivered d) {
+    int from = d.inbound().from();
+    Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() != Envelope.BodyCase.MODEL_UPDATE) {
+      getContext().getLog().warn("server dropped unexpected {} from {}", env.getBodyCase(), from);
+      return this;
+    }
+    ModelUpdate u = env.getModelUpdate();
+    if (closing || u.getRound() != round || u.getAttempt() != attempt || !invited.contains(from)
+        || received.containsKey(from)) {
+      return this; // late, stale, uninvited or duplicate
+    }
+    try {
+      Tensors.decode(u.getDelta(), numParams);
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("server dropped update from {} in round {}: {}", from, round, e.getMessage());
+      return this;
+    }
+    received.put(from, u);
+    if (received.size() >= target) {
+      return closeRound();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDeadline(Deadline dl) {
+    if (closing || dl.round() != round || dl.attempt() != attempt) {
+      return this;
+    }
+    if (received.size() >= setup.minClients()) {
+      return closeRound();
+    }
+    getContext().getLog().info("round {} attempt {}: {} of min {} updates by the deadline; retrying",
+        round, attempt, received.size(), setup.minClients());
+    return startRound(round, attempt + 1);
+  }
+
+  private Behavior<Command> closeRound() {
+    closing = true;
+    timers.cancel("deadline");
+    List<WeightedVector> updates = new ArrayList<>(received.size());
+    double lossSum = 0;
+    double weightSum = 0;
+    for (ModelUpdate u : received.values()) { // TreeMap: ascending client id
+      updates.add(new WeightedVector(Tensors.decode(u.getDelta(), numParams), u.getNumSamples()));
+      lossSum += u.getTrainLoss() * (double) u.getNumSamples();
+      weightSum += u.getNumSamples();
+    }
+    float[] delta = setup.aggregator().aggregate(updates);
+    setup.optimizer().step(global, delta);
+    lastAggregated = List.copyOf(received.keySet());
+    lastTrainLoss = weightSum > 0 ? lossSum / weightSum : 0;
+    int r = round;
+    if (r % setup.evalEvery() == 0 || r == setup.rounds()) {
+      float[] snapshot = global.clone();
+      var self = getContext().getSelf();
+      ports.compute().submit(0, () -> {
+        Model m = setup.models().get();
+        m.setParams(snapshot);
+        return m.evaluate(setup.testData(), null);
+      }, (ev, failure) -> self.tell(new Evaluated(r, ev, failure)));
+      return this;
+    }
+    return onEvaluated(new Evaluated(r, null, null));
+  }
+
+  private Behavior<Command> onEvaluated(Evaluated e) {
+    if (e.failure() != null) {
+      listener.failed("evaluation of round " + e.round() + " failed: " + e.failure());
+      return Behaviors.stopped();
+    }
+    listener.roundCompleted(new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss,
+        e.evaluation()), global);
+    if (e.round() >= setup.rounds()) {
+      listener.finished(global.clone());
+      return Behaviors.stopped();
+    }
+    return startRound(e.round() + 1, 0);
+  }
+}

@@ -1,0 +1,13 @@
+package dev.starling.node.fl;
+
+/** Where the FL server reports progress: the simulator's metrics writer or a cluster node's log. */
+public interface RoundListener {
+
+  void roundCompleted(RoundRecord record, float[] globalParams);
+
+  /** Training ended normally after the last round. */
+  void finished(float[] finalParams);
+
+  /** Training cannot go on (for example a round never got enough updates). */
+  void failed(String reason);
+}

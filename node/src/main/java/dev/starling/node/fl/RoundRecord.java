@@ -1,0 +1,18 @@
+package dev.starling.node.fl;
+
+import dev.starling.node.learning.Evaluation;
+import java.util.List;
+
+/**
+ * What the server reports about one completed round.
+ *
+ * @param round 1-based round number
+ * @param attempts how many times the round was started (retries after too few updates + 1)
+ * @param invited clients asked to train in the final attempt, ascending
+ * @param aggregated clients whose updates were aggregated, ascending
+ * @param trainLoss sample-weighted mean local training loss of the aggregated clients
+ * @param evaluation the global model's test evaluation after the round, or null when skipped
+ */
+public record RoundRecord(
+    int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
+    Evaluation evaluation) {}

@@ -1,0 +1,198 @@
+package dev.starling.simulator.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValueFactory;
+import dev.starling.node.learning.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+/** Reads a simulation config file plus command-line overrides into a validated {@link SimConfig}. */
+public final class ConfigLoader {
+
+  private static final String DEFAULTS = "starling-defaults.conf";
+
+  private ConfigLoader() {}
+
+  /** The shipped defaults (every allowed key). */
+  public static Config defaults() {
+    return ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), DEFAULTS,
+        ConfigParseOptions.defaults().setAllowMissing(false));
+  }
+
+  /**
+   * @param file the HOCON config
+   * @param overrides {@code key=value} strings (HOCON values), applied over the file
+   * @param seed a seed overriding the config's, or null
+   * @param out an output directory overriding the config's, or null
+   */
+  public static SimConfig load(Path file, List<String> overrides, Long seed, Path out) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigError("config file not found: " + file);
+    }
+    Config fromFile;
+    try {
+      fromFile = ConfigFactory.parseFile(file.toFile(),
+          ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+    } catch (ConfigException e) {
+      throw new ConfigError("config file " + file + ": " + oneLine(e.getMessage()));
+    }
+    Config defaults = defaults();
+    StrictConfig.rejectUnknownKeys(fromFile, defaults, file.toString());
+    Config user = fromFile;
+    for (String o : overrides) {
+      Config one = parseOverride(o);
+      StrictConfig.rejectUnknownKeys(one, defaults, "--set " + o);
+      user = one.withFallback(user);
+    }
+    if (seed != null) {
+      user = user.withValue("seed", ConfigValueFactory.fromAnyRef(seed));
+    }
+    if (out != null) {
+      user = user.withValue("output.dir", ConfigValueFactory.fromAnyRef(out.toString()));
+    }
+    if (!user.hasPath("name")) {
+      String base = file.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+      user = user.withValue("name", ConfigValueFactory.fromAnyRef(base));
+    }
+    Config resolved;
+    try {
+      resolved = user.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
+    } catch (ConfigException e) {
+      throw new ConfigError("config file " + file + ": " + oneLine(e.getMessage()));
+    }
+    return read(new StrictConfig(resolved));
+  }
+
+  private static Config parseOverride(String o) {
+    int eq = o.indexOf('=');
+    if (eq <= 0) {
+      throw new ConfigError("--set '" + o + "': expected key=value");
+    }
+    String key = o.substring(0, eq).strip();
+    String value = o.substring(eq + 1).strip();
+    try {
+      return ConfigFactory.parseString(key + " = " + value);
+    } catch (ConfigException e) {
+      try {
+        return ConfigFactory.parseString(key + " = " + ConfigValueFactory.fromAnyRef(value).render());
+      } catch (ConfigException e2) {
+        throw new ConfigError("--set '" + o + "': " + oneLine(e2.getMessage()));
+      }
+    }
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replace('\n', ' ').strip();
+  }
+
+  static SimConfig read(StrictConfig c) {
+    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad");
+    String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf");
+    String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
+    int clients = c.integer("clients.count", 1, 1_000_000);
+    SimConfig.Data data = new SimConfig.Data(
+        dataset,
+        dataDir(c.optionalString("data.dir")),
+        c.bool("data.fetch"),
+        partition,
+        c.number("data.dirichlet-alpha", 0, true, 1e6),
+        c.integer("data.min-partition-size", 0, Integer.MAX_VALUE),
+        c.integer("data.shards-per-client", 1, 1_000_000),
+        c.integer("data.test-subset", 0, Integer.MAX_VALUE),
+        new SimConfig.Synthetic(
+            c.number("data.synthetic.alpha", 0, false, 1e6),
+            c.number("data.synthetic.beta", 0, false, 1e6),
+            c.integer("data.synthetic.dimension", 1, 100_000),
+            c.integer("data.synthetic.classes", 2, 100_000),
+            c.number("data.synthetic.mean-samples", 1, false, 1e7),
+            c.number("data.synthetic.sigma-samples", 0, false, 10),
+            c.number("data.synthetic.test-fraction", 0, true, 0.9)),
+        new SimConfig.Leaf(
+            optionalPath(c.optionalString("data.leaf.train")),
+            optionalPath(c.optionalString("data.leaf.test")),
+            c.integer("data.leaf.classes", 0, 1_000_000)));
+    if ("leaf".equals(dataset) && (data.leaf().train() == null || data.leaf().test() == null)) {
+      throw new ConfigError("config key 'data.leaf.train' and 'data.leaf.test' must be set when data.dataset = leaf");
+    }
+    String modelType = c.choice("model.type", "logreg", "mlp", "cnn");
+    SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1));
+    String optimizer = c.choice("training.optimizer", "sgd", "adamw");
+    double proxMu = c.number("training.prox-mu", 0, false, 1e6);
+    TrainingConfig training = new TrainingConfig(
+        c.integer("training.epochs", 1, 10_000),
+        c.integer("training.batch-size", 1, 1_000_000),
+        "adamw".equals(optimizer) ? TrainingConfig.Optimizer.ADAMW : TrainingConfig.Optimizer.SGD,
+        c.number("training.learning-rate", 0, true, 1e6),
+        c.number("training.momentum", 0, false, 0.999999),
+        c.number("training.weight-decay", 0, false, 1e6),
+        "fedprox".equals(algorithm) ? proxMu : 0.0,
+        c.integer("training.max-steps", 0, Integer.MAX_VALUE));
+    if ("fedprox".equals(algorithm) && proxMu <= 0) {
+      throw new ConfigError("config key 'training.prox-mu': 0 is out of range for algorithm fedprox (allowed > 0)");
+    }
+    boolean adaptive = algorithm.startsWith("fedada") || "fedyogi".equals(algorithm) || "fedadam".equals(algorithm);
+    double serverLr = c.isSet("server.learning-rate")
+        ? c.number("server.learning-rate", 0, true, 1e6) : (adaptive ? 0.01 : 1.0);
+    SimConfig.Server server = new SimConfig.Server(
+        c.choice("server.sampler", "fixed", "fraction", "poisson"),
+        c.integer("server.clients-per-round", 1, 1_000_000),
+        c.number("server.fraction", 0, true, 1),
+        c.number("server.poisson-rate", 0, true, 1),
+        c.number("server.over-selection", 0, false, 10),
+        c.integer("server.min-clients", 1, 1_000_000),
+        c.number("server.deadline-s", 0, false, 1e9),
+        c.integer("server.max-attempts", 1, 1_000_000),
+        c.choice("server.aggregator", "fedavg", "median", "trimmed-mean", "krum", "multi-krum"),
+        c.number("server.trim-fraction", 0, false, 0.4999),
+        c.integer("server.krum-byzantine", 0, 1_000_000),
+        c.integer("server.krum-selected", 1, 1_000_000),
+        serverLr,
+        c.number("server.momentum", 0, false, 0.999999),
+        c.number("server.beta1", 0, false, 0.999999),
+        c.number("server.beta2", 0, false, 0.999999),
+        c.number("server.tau", 0, true, 1e6),
+        c.integer("server.eval-every", 1, 1_000_000));
+    SimConfig.Net net = new SimConfig.Net(
+        c.choice("network.latency", "constant", "uniform", "normal", "lognormal"),
+        c.number("network.latency-ms", 0, false, 1e7),
+        c.number("network.latency-spread-ms", 0, false, 1e7),
+        c.number("network.client-uplink-mbps", 0, true, 1e7),
+        c.number("network.client-downlink-mbps", 0, true, 1e7),
+        c.number("network.server-mbps", 0, true, 1e7),
+        c.number("network.loss", 0, false, 0.999));
+    SimConfig.Devices devices = new SimConfig.Devices(
+        c.number("devices.gflops", 0, true, 1e9),
+        c.number("devices.gflops-sigma", 0, false, 10),
+        c.number("devices.slow-fraction", 0, false, 1),
+        c.number("devices.slow-factor", 1, false, 1e9));
+    String outDir = c.optionalString("output.dir");
+    SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
+    return new SimConfig(
+        c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data, model,
+        clients, training, server, net, devices, c.integer("simulation.compute-threads", 0, 1024), output,
+        c.raw());
+  }
+
+  private static Path optionalPath(String s) {
+    return s == null ? null : Paths.get(s);
+  }
+
+  /** Flag, then config, then {@code $STARLING_DATA}, then {@code ~/.starling/data}. */
+  public static Path dataDir(String configured) {
+    if (configured != null && !configured.isBlank()) {
+      return Paths.get(configured);
+    }
+    String env = System.getenv("STARLING_DATA");
+    if (env != null && !env.isBlank()) {
+      return Paths.get(env);
+    }
+    return Paths.get(System.getProperty("user.home"), ".starling", "data");
+  }
+}

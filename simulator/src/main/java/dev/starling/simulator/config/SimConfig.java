@@ -1,0 +1,49 @@
+package dev.starling.simulator.config;
+
+import com.typesafe.config.Config;
+import dev.starling.node.learning.TrainingConfig;
+import java.nio.file.Path;
+
+/**
+ * A validated simulation config, read from HOCON over {@code starling-defaults.conf}. The
+ * {@link #resolved()} config is what was actually run and is written next to the results.
+ */
+public record SimConfig(
+    String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
+    TrainingConfig training, Server server, Net network, Devices devices, int computeThreads,
+    Output output, Config resolved) {
+
+  /** Where the data come from and how they are split. */
+  public record Data(
+      String dataset, Path dir, boolean fetch, String partition, double dirichletAlpha,
+      int minPartitionSize, int shardsPerClient, int testSubset, Synthetic synthetic, Leaf leaf) {}
+
+  /** LEAF Synthetic(alpha, beta) generator settings. */
+  public record Synthetic(
+      double alpha, double beta, int dimension, int classes, double meanSamples, double sigmaSamples,
+      double testFraction) {}
+
+  /** LEAF JSON inputs. */
+  public record Leaf(Path train, Path test, int classes) {}
+
+  /** Model family and sizes. */
+  public record ModelCfg(String type, int[] hidden) {}
+
+  /** Server sampling, deadline, aggregation and optimizer settings. */
+  public record Server(
+      String sampler, int clientsPerRound, double fraction, double poissonRate, double overSelection,
+      int minClients, double deadlineSeconds, int maxAttempts, String aggregator, double trimFraction,
+      int krumByzantine, int krumSelected, double learningRate, double momentum, double beta1,
+      double beta2, double tau, int evalEvery) {}
+
+  /** Simulated network. */
+  public record Net(
+      String latency, double latencyMs, double latencySpreadMs, double clientUplinkMbps,
+      double clientDownlinkMbps, double serverMbps, double loss) {}
+
+  /** Simulated devices. */
+  public record Devices(double gflops, double gflopsSigma, double slowFraction, double slowFactor) {}
+
+  /** Where results go. */
+  public record Output(Path dir, boolean plot) {}
+}

@@ -1,0 +1,35 @@
+package dev.starling.simulator.report;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a finished (or failed) simulation leaves: its rows, the final parameters and timing.
+ *
+ * @param failure null on success, else a one-line reason
+ */
+public record RunResult(
+    String name, String algorithm, long seed, List<MetricsRow> rows, float[] finalParams, double wallSeconds,
+    double computeSeconds, Path outDir, String failure) {
+
+  public Double finalAccuracy() {
+    for (int i = rows.size() - 1; i >= 0; i--) {
+      if (rows.get(i).accuracy() != null) {
+        return rows.get(i).accuracy();
+      }
+    }
+    return null;
+  }
+
+  public Double bestAccuracy() {
+    return rows.stream().map(MetricsRow::accuracy).filter(a -> a != null).max(Double::compare).orElse(null);
+  }
+
+  public double virtualSeconds() {
+    return rows.isEmpty() ? 0 : rows.get(rows.size() - 1).virtualTimeSeconds();
+  }
+
+  public long bytesTotal() {
+    return rows.isEmpty() ? 0 : rows.get(rows.size() - 1).bytesTotal();
+  }
+}

@@ -1,0 +1,121 @@
+package dev.starling.simulator.runtime;
+
+import dev.starling.node.runtime.Inbound;
+import dev.starling.node.runtime.Network;
+import dev.starling.node.wire.proto.Envelope;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntPredicate;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The simulated network: every envelope is charged its real serialized protobuf size, delayed
+ * by the {@link LinkModel} (sender upload queue, latency, receiver download queue) on virtual
+ * time, and delivered by the driver to the receiver's inbox. Bytes and messages are counted
+ * by direction: "up" is traffic into a server, "down" traffic out of one.
+ */
+public final class SimNetwork {
+
+  private final EventQueue queue;
+  private final LinkModel links;
+  private final IntPredicate isServer;
+  private final SplittableRandom rng;
+  /** Written by node setup (which Pekko runs on its own thread), read by the driver. */
+  private final AtomicReferenceArray<ActorRef<Inbound>> inboxes;
+  private final long[] seq;
+  private final long[] uplinkFreeAt;
+  private final long[] downlinkFreeAt;
+  private long bytesUp;
+  private long bytesDown;
+  private long bytesOther;
+  private long messages;
+  private long lost;
+
+  public SimNetwork(EventQueue queue, LinkModel links, int nodes, IntPredicate isServer, long seed) {
+    this.queue = queue;
+    this.links = links;
+    this.isServer = isServer;
+    this.rng = new SplittableRandom(seed);
+    this.inboxes = new AtomicReferenceArray<>(nodes);
+    this.seq = new long[nodes];
+    this.uplinkFreeAt = new long[nodes];
+    this.downlinkFreeAt = new long[nodes];
+  }
+
+  /** The port of node {@code id}. */
+  public Network forNode(int id) {
+    return new Network() {
+      @Override
+      public void send(int to, Envelope.Builder message) {
+        SimNetwork.this.send(id, to, message);
+      }
+
+      @Override
+      public void bind(ActorRef<Inbound> inbox) {
+        inboxes.set(id, inbox);
+      }
+    };
+  }
+
+  public boolean isBound(int id) {
+    return inboxes.get(id) != null;
+  }
+
+  private void send(int from, int to, Envelope.Builder builder) {
+    if (to < 0 || to >= inboxes.length()) {
+      throw new IllegalArgumentException("node " + from + " sent to unknown node " + to);
+    }
+    Envelope env = builder.setSender(from).setSeq(seq[from]++).build();
+    int bytes = env.getSerializedSize();
+    messages++;
+    if (isServer.test(to)) {
+      bytesUp += bytes;
+    } else if (isServer.test(from)) {
+      bytesDown += bytes;
+    } else {
+      bytesOther += bytes;
+    }
+    long now = queue.nowNanos();
+    long txStart = Math.max(now, uplinkFreeAt[from]);
+    long txEnd = txStart + nanos(bytes / links.uplinkBytesPerSecond(from));
+    uplinkFreeAt[from] = txEnd;
+    long arrival = txEnd + nanos(links.latencySeconds(from, to, rng));
+    if (links.lossProbability() > 0 && rng.nextDouble() < links.lossProbability()) {
+      lost++;
+      return;
+    }
+    long rxStart = Math.max(arrival, downlinkFreeAt[to]);
+    long rxEnd = rxStart + nanos(bytes / links.downlinkBytesPerSecond(to));
+    downlinkFreeAt[to] = rxEnd;
+    queue.after(rxEnd - now, () -> {
+      ActorRef<Inbound> inbox = inboxes.get(to);
+      if (inbox != null) {
+        inbox.tell(new Inbound(from, env));
+      }
+    });
+  }
+
+  private static long nanos(double seconds) {
+    return Math.round(seconds * 1e9);
+  }
+
+  public long bytesUp() {
+    return bytesUp;
+  }
+
+  public long bytesDown() {
+    return bytesDown;
+  }
+
+  public long bytesTotal() {
+    return bytesUp + bytesDown + bytesOther;
+  }
+
+  public long messages() {
+    return messages;
+  }
+
+  public long lost() {
+    return lost;
+  }
+}

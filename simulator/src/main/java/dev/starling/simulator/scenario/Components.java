@@ -1,0 +1,83 @@
+package dev.starling.simulator.scenario;
+
+import dev.starling.aggregator.Aggregator;
+import dev.starling.aggregator.CoordinateMedian;
+import dev.starling.aggregator.FedAdagrad;
+import dev.starling.aggregator.FedAdam;
+import dev.starling.aggregator.FedAvg;
+import dev.starling.aggregator.FedAvgM;
+import dev.starling.aggregator.FedYogi;
+import dev.starling.aggregator.Krum;
+import dev.starling.aggregator.ServerOptimizer;
+import dev.starling.aggregator.ServerSgd;
+import dev.starling.aggregator.TrimmedMean;
+import dev.starling.node.data.Dataset;
+import dev.starling.node.learning.ModelSpec;
+import dev.starling.sampling.client.ClientSampler;
+import dev.starling.sampling.client.FixedCountSampler;
+import dev.starling.sampling.client.FractionSampler;
+import dev.starling.sampling.client.PoissonSampler;
+import dev.starling.sampling.partition.DirichletPartitioner;
+import dev.starling.sampling.partition.IidPartitioner;
+import dev.starling.sampling.partition.NaturalPartitioner;
+import dev.starling.sampling.partition.Partitioner;
+import dev.starling.sampling.partition.ShardPartitioner;
+import dev.starling.simulator.config.ConfigError;
+import dev.starling.simulator.config.SimConfig;
+import java.util.Locale;
+
+/** Builds the pluggable parts (sampler, aggregator, optimizer, partitioner, model) a config names. */
+public final class Components {
+  private Components() {}
+
+  public static ClientSampler sampler(SimConfig.Server s) {
+    return switch (s.sampler()) {
+      case "fixed" -> new FixedCountSampler(s.clientsPerRound());
+      case "fraction" -> new FractionSampler(s.fraction());
+      case "poisson" -> new PoissonSampler(s.poissonRate());
+      default -> throw new IllegalStateException(s.sampler());
+    };
+  }
+
+  public static Aggregator aggregator(SimConfig.Server s) {
+    return switch (s.aggregator()) {
+      case "fedavg" -> new FedAvg();
+      case "median" -> new CoordinateMedian();
+      case "trimmed-mean" -> new TrimmedMean(s.trimFraction());
+      case "krum" -> new Krum(s.krumByzantine(), 1);
+      case "multi-krum" -> new Krum(s.krumByzantine(), s.krumSelected());
+      default -> throw new IllegalStateException(s.aggregator());
+    };
+  }
+
+  public static ServerOptimizer optimizer(String algorithm, SimConfig.Server s) {
+    return switch (algorithm) {
+      case "fedavg", "fedprox" -> new ServerSgd(s.learningRate());
+      case "fedavgm" -> new FedAvgM(s.learningRate(), s.momentum());
+      case "fedadam" -> new FedAdam(s.learningRate(), s.beta1(), s.beta2(), s.tau());
+      case "fedyogi" -> new FedYogi(s.learningRate(), s.beta1(), s.beta2(), s.tau());
+      case "fedadagrad" -> new FedAdagrad(s.learningRate(), s.beta1(), s.tau());
+      default -> throw new IllegalStateException(algorithm);
+    };
+  }
+
+  public static Partitioner partitioner(SimConfig.Data d) {
+    return switch (d.partition()) {
+      case "iid" -> new IidPartitioner();
+      case "dirichlet" -> new DirichletPartitioner(d.dirichletAlpha(), d.minPartitionSize());
+      case "shards" -> new ShardPartitioner(d.shardsPerClient());
+      case "natural" -> new NaturalPartitioner();
+      default -> throw new IllegalStateException(d.partition());
+    };
+  }
+
+  public static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {
+    try {
+      return new ModelSpec(ModelSpec.Type.valueOf(m.type().toUpperCase(Locale.ROOT)), m.hidden(),
+          train.featureShape(), train.numClasses());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("config key 'model.type': '" + m.type() + "' cannot be used with dataset "
+          + train.name() + ": " + e.getMessage());
+    }
+  }
+}

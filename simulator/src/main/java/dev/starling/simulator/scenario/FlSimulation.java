@@ -1,0 +1,121 @@
+package dev.starling.simulator.scenario;
+
+import dev.starling.node.fl.FlClient;
+import dev.starling.node.fl.FlServer;
+import dev.starling.node.fl.RoundListener;
+import dev.starling.node.fl.RoundRecord;
+import dev.starling.node.learning.ModelPool;
+import dev.starling.node.learning.ModelSpec;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.sampling.partition.Partitioner;
+import dev.starling.simulator.config.SimConfig;
+import dev.starling.simulator.report.MetricsRow;
+import dev.starling.simulator.report.RunResult;
+import dev.starling.simulator.report.RunWriter;
+import dev.starling.simulator.runtime.DeviceModel;
+import dev.starling.simulator.runtime.SimpleLinkModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.commons.rng.simple.RandomSource;
+
+/**
+ * Federated learning in the simulator: node 0 is the server, nodes 1..N the clients, each client
+ * holding one partition of the training data. Rounds are recorded as they complete.
+ */
+public final class FlSimulation {
+
+  /** Node id of the server. */
+  public static final int SERVER = 0;
+
+  private FlSimulation() {}
+
+  /**
+   * Runs {@code cfg} on {@code data}, writing rows through {@code writer} and reporting each to
+   * {@code progress}.
+   */
+  public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+    long t0 = System.nanoTime();
+    int n = cfg.clients();
+    Partitioner partitioner = Components.partitioner(cfg.data());
+    int[][] parts = partitioner.partition(data.train().labels(), data.train().groups(), n,
+        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
+    ModelSpec spec = Components.model(cfg.model(), data.train());
+    ModelPool pool = new ModelPool(spec, cfg.training());
+    float[] initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
+    var test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
+        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+
+    SimConfig.Net net = cfg.network();
+    SimpleLinkModel links = new SimpleLinkModel(
+        SimpleLinkModel.Latency.valueOf(net.latency().toUpperCase(Locale.ROOT)), net.latencyMs() / 1e3,
+        net.latency().equals("lognormal") ? net.latencySpreadMs() / 100 : net.latencySpreadMs() / 1e3,
+        net.clientUplinkMbps() * 1e6 / 8, net.clientDownlinkMbps() * 1e6 / 8, net.serverMbps() * 1e6 / 8,
+        Set.of(SERVER), net.loss());
+    SimConfig.Devices dv = cfg.devices();
+    DeviceModel devices = new DeviceModel(n + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
+        Seeds.derive(cfg.seed(), 3), SERVER);
+    int[] localSamples = new int[n + 1];
+    for (int c = 1; c <= n; c++) {
+      localSamples[c] = parts[c - 1].length;
+    }
+    writer.devices(devices, localSamples);
+    int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
+
+    List<MetricsRow> rows = new ArrayList<>();
+    float[][] finalParams = new float[1][];
+    String[] failure = new String[1];
+    boolean[] done = new boolean[1];
+    try (SimHarness sim = new SimHarness(cfg.name(), n + 1, links, devices, id -> id == SERVER, threads,
+        Seeds.derive(cfg.seed(), 4))) {
+      RoundListener listener = new RoundListener() {
+        @Override
+        public void roundCompleted(RoundRecord r, float[] global) {
+          var nw = sim.network();
+          MetricsRow row = new MetricsRow(r.round(), sim.queue().nowSeconds(),
+              r.evaluation() == null ? null : r.evaluation().accuracy(),
+              r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(),
+              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages());
+          rows.add(row);
+          writer.row(row, r.invited(), r.aggregated());
+          progress.accept(row);
+        }
+
+        @Override
+        public void finished(float[] params) {
+          finalParams[0] = params;
+          done[0] = true;
+        }
+
+        @Override
+        public void failed(String reason) {
+          failure[0] = reason;
+          done[0] = true;
+        }
+      };
+      List<Integer> clientIds = new ArrayList<>();
+      for (int c = 1; c <= n; c++) {
+        clientIds.add(c);
+        sim.spawn(c, FlClient.create(sim.ports(c),
+            new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5))));
+      }
+      SimConfig.Server s = cfg.server();
+      FlServer.Setup setup = new FlServer.Setup(clientIds, Components.sampler(s), s.overSelection(), s.minClients(),
+          SimHarness.seconds(s.deadlineSeconds()), s.maxAttempts(), cfg.rounds(), s.evalEvery(),
+          Components.aggregator(s), Components.optimizer(cfg.algorithm(), s), initial, pool, test,
+          Seeds.derive(cfg.seed(), 6));
+      var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), setup, listener));
+      server.tell(new FlServer.Start());
+      try {
+        sim.runUntil(() -> done[0]);
+      } catch (IllegalStateException | SimHarness.NodeCrash stopped) {
+        failure[0] = stopped.getMessage();
+      }
+      double wall = (System.nanoTime() - t0) / 1e9;
+      return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
+          sim.compute().busySeconds(), writer.dir(), failure[0]);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.starling.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input gets one line naming the key, value or file, and exit code 2. */
+class CliContractTest {
+
+  @TempDir Path dir;
+
+  private static void assertOneLineUsageError(Cli.Result r, String... mustContain) {
+    assertEquals(2, r.exitCode(), r.err());
+    String err = r.err().strip();
+    assertFalse(err.isEmpty());
+    assertEquals(1, err.lines().count(), "exactly one line: " + err);
+    for (String s : mustContain) {
+      assertTrue(err.contains(s), "'" + err + "' should name " + s);
+    }
+  }
+
+  private String config() {
+    return Cli.CONFIGS.resolve("fl-synthetic.conf").toString();
+  }
+
+  @Test
+  void missingConfigFile() {
+    assertOneLineUsageError(Cli.run("simulate", "no/such/file.conf", "--quiet"), "no/such/file.conf");
+  }
+
+  @Test
+  void unknownKey() throws IOException {
+    Path p = dir.resolve("bad.conf");
+    Files.writeString(p, "rounds = 2\nserver.clients-per-rund = 3\n");
+    assertOneLineUsageError(Cli.run("simulate", p.toString(), "--quiet"), "server.clients-per-rund", "clients-per-round");
+  }
+
+  @Test
+  void negativeClientCount() {
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--set", "clients.count=-3"), "clients.count", "-3", ">= 1");
+  }
+
+  @Test
+  void nonNumericRounds() {
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--set", "rounds=abc"), "rounds", "abc", "integer");
+  }
+
+  @Test
+  void unknownFlagAndBadFlagValue() {
+    assertOneLineUsageError(Cli.run("simulate", config(), "--rounds", "3"), "--rounds");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--seed", "x1"), "--seed", "x1");
+  }
+
+  @Test
+  void unavailableCommandsSaySoPlainly() {
+    Cli.Result r = Cli.run("privacy");
+    assertEquals(2, r.exitCode());
+    Cli.Result n = Cli.run("node");
+    assertEquals(2, n.exitCode());
+  }
+
+  @Test
+  void helpDocumentsEveryFlag() {
+    Cli.Result r = Cli.run("simulate", "--help");
+    assertEquals(0, r.exitCode());
+    for (String flag : new String[] {"--set", "--out", "--seed", "--quiet", "--data-dir"}) {
+      assertTrue(r.out().contains(flag), flag);
+    }
+  }
+
+  @Test
+  void existingRunIsNotOverwritten() throws IOException {
+    Path out = dir.resolve("run");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("metrics.csv"), "keep me");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--out", out.toString()), out.toString());
+    assertEquals("keep me", Files.readString(out.resolve("metrics.csv")));
+  }
+}
