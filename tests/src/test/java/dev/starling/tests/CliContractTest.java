@@ -58,6 +58,13 @@ class CliContractTest {
   }
 
   @Test
+  void missingDatasetOfflineSaysHowToFetchIt() {
+    Path empty = dir.resolve("no-data");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--data-dir", empty.toString(),
+        "--set", "data.dataset=mnist", "--set", "data.fetch=false"), "mnist", "starling data fetch mnist");
+  }
+
+  @Test
   void unavailableCommandsSaySoPlainly() {
     Cli.Result r = Cli.run("privacy");
     assertEquals(2, r.exitCode());

@@ -160,13 +160,18 @@ public final class ConfigLoader {
         c.number("server.tau", 0, true, 1e6),
         c.integer("server.eval-every", 1, 1_000_000));
     SimConfig.Net net = new SimConfig.Net(
-        c.choice("network.latency", "constant", "uniform", "normal", "lognormal"),
+        c.choice("network.latency", "constant", "uniform", "normal", "lognormal", "matrix"),
+        optionalPath(c.optionalString("network.latency-matrix")),
+        c.choice("network.site-assignment", "round-robin", "random"),
         c.number("network.latency-ms", 0, false, 1e7),
         c.number("network.latency-spread-ms", 0, false, 1e7),
         c.number("network.client-uplink-mbps", 0, true, 1e7),
         c.number("network.client-downlink-mbps", 0, true, 1e7),
         c.number("network.server-mbps", 0, true, 1e7),
         c.number("network.loss", 0, false, 0.999));
+    if ("matrix".equals(net.latency()) && net.latencyMatrix() == null) {
+      throw new ConfigError("config key 'network.latency-matrix' must name a CSV file when network.latency = matrix");
+    }
     SimConfig.Devices devices = new SimConfig.Devices(
         c.number("devices.gflops", 0, true, 1e9),
         c.number("devices.gflops-sigma", 0, false, 10),

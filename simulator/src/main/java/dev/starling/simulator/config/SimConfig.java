@@ -38,7 +38,7 @@ public record SimConfig(
 
   /** Simulated network. */
   public record Net(
-      String latency, double latencyMs, double latencySpreadMs, double clientUplinkMbps,
+      String latency, Path latencyMatrix, String siteAssignment, double latencyMs, double latencySpreadMs, double clientUplinkMbps,
       double clientDownlinkMbps, double serverMbps, double loss) {}
 
   /** Simulated devices. */

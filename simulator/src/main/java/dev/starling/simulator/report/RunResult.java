@@ -6,11 +6,13 @@ import java.util.List;
 /**
  * What a finished (or failed) simulation leaves: its rows, the final parameters and timing.
  *
+ * @param computeSeconds wall time spent inside compute jobs (training and evaluation), summed
+ * @param trainingComputeSeconds the part of it spent in jobs with a modelled cost (training)
  * @param failure null on success, else a one-line reason
  */
 public record RunResult(
     String name, String algorithm, long seed, List<MetricsRow> rows, float[] finalParams, double wallSeconds,
-    double computeSeconds, Path outDir, String failure) {
+    double computeSeconds, double trainingComputeSeconds, Path outDir, String failure) {
 
   public Double finalAccuracy() {
     for (int i = rows.size() - 1; i >= 0; i--) {

@@ -118,6 +118,9 @@ public final class RunWriter implements AutoCloseable {
     s.put("virtual_time_s", r.virtualSeconds());
     s.put("wall_time_s", r.wallSeconds());
     s.put("compute_time_s", r.computeSeconds());
+    s.put("training_compute_time_s", r.trainingComputeSeconds());
+    s.put("peak_heap_bytes", ResourceUsage.peakHeapBytes());
+    s.put("peak_rss_bytes", ResourceUsage.peakRssBytes());
     s.put("bytes_total", r.bytesTotal());
     s.put("config_sha256", configSha256(resolved));
     s.put("final_model_sha256", r.finalParams() == null ? null : modelSha256(r.finalParams()));

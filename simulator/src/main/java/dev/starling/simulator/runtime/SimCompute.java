@@ -21,6 +21,7 @@ public final class SimCompute implements AutoCloseable {
   private final DeviceModel devices;
   private final ExecutorService pool;
   private final AtomicLong busyNanos = new AtomicLong();
+  private final AtomicLong trainingBusyNanos = new AtomicLong();
   private final AtomicLong jobs = new AtomicLong();
 
   public SimCompute(EventQueue queue, DeviceModel devices, int threads) {
@@ -43,7 +44,11 @@ public final class SimCompute implements AutoCloseable {
           try {
             return job.call();
           } finally {
-            busyNanos.addAndGet(System.nanoTime() - t0);
+            long spent = System.nanoTime() - t0;
+            busyNanos.addAndGet(spent);
+            if (flops > 0) {
+              trainingBusyNanos.addAndGet(spent);
+            }
             jobs.incrementAndGet();
           }
         });
@@ -69,6 +74,11 @@ public final class SimCompute implements AutoCloseable {
   /** Wall-clock seconds spent inside jobs, summed over workers. */
   public double busySeconds() {
     return busyNanos.get() / 1e9;
+  }
+
+  /** Wall-clock seconds spent inside jobs with a modelled cost (training, not evaluation). */
+  public double trainingBusySeconds() {
+    return trainingBusyNanos.get() / 1e9;
   }
 
   public long jobsRun() {

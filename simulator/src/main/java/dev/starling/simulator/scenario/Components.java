@@ -24,7 +24,12 @@ import dev.starling.sampling.partition.Partitioner;
 import dev.starling.sampling.partition.ShardPartitioner;
 import dev.starling.simulator.config.ConfigError;
 import dev.starling.simulator.config.SimConfig;
+import dev.starling.simulator.runtime.LinkModel;
+import dev.starling.simulator.runtime.MatrixLinkModel;
+import dev.starling.simulator.runtime.SimpleLinkModel;
 import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /** Builds the pluggable parts (sampler, aggregator, optimizer, partitioner, model) a config names. */
 public final class Components {
@@ -69,6 +74,27 @@ public final class Components {
       case "natural" -> new NaturalPartitioner();
       default -> throw new IllegalStateException(d.partition());
     };
+  }
+
+  /** The link model of {@code nodes} nodes; {@code servers} get the server bandwidth. */
+  public static LinkModel links(SimConfig.Net net, int nodes, Set<Integer> servers, long seed) {
+    SimpleLinkModel simple = new SimpleLinkModel(
+        "matrix".equals(net.latency()) ? SimpleLinkModel.Latency.CONSTANT
+            : SimpleLinkModel.Latency.valueOf(net.latency().toUpperCase(Locale.ROOT)),
+        net.latencyMs() / 1e3,
+        net.latency().equals("lognormal") ? net.latencySpreadMs() / 100 : net.latencySpreadMs() / 1e3,
+        net.clientUplinkMbps() * 1e6 / 8, net.clientDownlinkMbps() * 1e6 / 8, net.serverMbps() * 1e6 / 8,
+        servers, net.loss());
+    if (!"matrix".equals(net.latency())) {
+      return simple;
+    }
+    double[][] rtt = MatrixLinkModel.readCsv(net.latencyMatrix());
+    int[] site = new int[nodes];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = 0; i < nodes; i++) {
+      site[i] = "random".equals(net.siteAssignment()) ? rng.nextInt(rtt.length) : i % rtt.length;
+    }
+    return new MatrixLinkModel(rtt, site, simple);
   }
 
   public static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {

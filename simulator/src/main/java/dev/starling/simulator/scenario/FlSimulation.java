@@ -13,10 +13,9 @@ import dev.starling.simulator.report.MetricsRow;
 import dev.starling.simulator.report.RunResult;
 import dev.starling.simulator.report.RunWriter;
 import dev.starling.simulator.runtime.DeviceModel;
-import dev.starling.simulator.runtime.SimpleLinkModel;
+import dev.starling.simulator.runtime.LinkModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.commons.rng.simple.RandomSource;
@@ -48,12 +47,7 @@ public final class FlSimulation {
     var test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
         ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
 
-    SimConfig.Net net = cfg.network();
-    SimpleLinkModel links = new SimpleLinkModel(
-        SimpleLinkModel.Latency.valueOf(net.latency().toUpperCase(Locale.ROOT)), net.latencyMs() / 1e3,
-        net.latency().equals("lognormal") ? net.latencySpreadMs() / 100 : net.latencySpreadMs() / 1e3,
-        net.clientUplinkMbps() * 1e6 / 8, net.clientDownlinkMbps() * 1e6 / 8, net.serverMbps() * 1e6 / 8,
-        Set.of(SERVER), net.loss());
+    LinkModel links = Components.links(cfg.network(), n + 1, Set.of(SERVER), Seeds.derive(cfg.seed(), 7));
     SimConfig.Devices dv = cfg.devices();
     DeviceModel devices = new DeviceModel(n + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
         Seeds.derive(cfg.seed(), 3), SERVER);
@@ -115,7 +109,7 @@ public final class FlSimulation {
       }
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
-          sim.compute().busySeconds(), writer.dir(), failure[0]);
+          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0]);
     }
   }
 }

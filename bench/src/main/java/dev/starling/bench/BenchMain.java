@@ -1,0 +1,41 @@
+package dev.starling.bench;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs the aggregation benchmark and prints each method's throughput in GB/s of input read and
+ * its ratio to the two-thread memory-read baseline measured in the same run.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws RunnerException {
+    Options opt = new OptionsBuilder().include(AggregationBench.class.getSimpleName()).build();
+    Collection<RunResult> results = new Runner(opt).run();
+    double bytes = 4.0 * AggregationBench.UPDATES * AggregationBench.LENGTH;
+    Map<String, double[]> rows = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+      double ms = r.getPrimaryResult().getScore();
+      double err = r.getPrimaryResult().getScoreError();
+      rows.put(name, new double[] {ms, err, bytes / (ms / 1e3) / 1e9});
+    }
+    double base = rows.get("memoryReadTwoThreads")[2];
+    System.out.println();
+    System.out.println("| method | ms per aggregation (±99.9% CI) | GB/s | ratio to 2-thread read |");
+    System.out.println("|---|---|---|---|");
+    for (Map.Entry<String, double[]> e : rows.entrySet()) {
+      double[] v = e.getValue();
+      System.out.println(String.format(Locale.ROOT, "| %s | %.1f ± %.1f | %.1f | %.2f |", e.getKey(), v[0], v[1], v[2],
+          v[2] / base));
+    }
+  }
+}
