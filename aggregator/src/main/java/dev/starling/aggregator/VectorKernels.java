@@ -21,6 +21,9 @@ public final class VectorKernels {
   /** Coordinates per task: large enough to amortise scheduling, small enough to balance. */
   private static final int MIN_CHUNK = 1 << 16;
 
+  /** Output block in coordinates (256 KiB of floats: stays in L2 while every input streams by). */
+  static final int BLOCK = 1 << 16;
+
   private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   private static final ExecutorService POOL =
@@ -48,6 +51,11 @@ public final class VectorKernels {
 
   /** As {@link #weightedSum(float[][], float[], float[])} with an explicit thread count. */
   public static void weightedSum(float[][] vectors, float[] weights, float[] out, int threads) {
+    weightedSum(vectors, weights, out, threads, BLOCK);
+  }
+
+  /** As above with an explicit block size in coordinates (for benchmarks). */
+  public static void weightedSum(float[][] vectors, float[] weights, float[] out, int threads, int block) {
     if (vectors.length != weights.length) {
       throw new IllegalArgumentException(
           vectors.length + " vectors but " + weights.length + " weights");
@@ -57,12 +65,11 @@ public final class VectorKernels {
         throw new IllegalArgumentException("vector length " + v.length + " != " + out.length);
       }
     }
-    parallelRanges(out.length, threads, (from, to) -> weightedSumRange(vectors, weights, out, from, to));
+    parallelRanges(out.length, threads, (from, to) -> weightedSumRange(vectors, weights, out, from, to, block));
   }
 
-  /** Serial kernel for one coordinate range; blocked so the output stays in L1/L2. */
-  static void weightedSumRange(float[][] vectors, float[] weights, float[] out, int from, int to) {
-    final int block = 4096;
+  /** Serial kernel for one coordinate range, blocked so the output block stays in cache. */
+  static void weightedSumRange(float[][] vectors, float[] weights, float[] out, int from, int to, int block) {
     for (int b = from; b < to; b += block) {
       int e = Math.min(to, b + block);
       float w0 = weights[0];
