@@ -1,0 +1,448 @@
+package dev.starling.privacy.pld;
+
+import dev.starling.privacy.LogMath;
+import java.util.Arrays;
+import java.util.function.DoubleUnaryOperator;
+import org.apache.commons.math3.transform.DftNormalization;
+import org.apache.commons.math3.transform.FastFourierTransformer;
+import org.apache.commons.math3.transform.TransformType;
+
+/**
+ * A discretized privacy-loss distribution (Meiser and Mohammadi 2018; Koskela et al. 2020;
+ * Doroshenko et al. 2022): the law of {@code L = log(P(o)/Q(o))} for {@code o ~ P}, on a grid of
+ * spacing {@code h}. Discretization is pessimistic: every loss is rounded up to the next grid
+ * point, and mass beyond the top of the grid counts as infinite loss, so {@link #delta(double)}
+ * is an upper bound on the true hockey-stick divergence. Compositions are convolutions, computed
+ * by FFT over an output range sized by a Chernoff bound; mass the bound leaves out (at most the
+ * given tail) is also added to the infinite-loss mass.
+ */
+public final class PrivacyLossDistribution {
+
+  /** Default spacing of the loss grid (dp_accounting's default). */
+  public static final double DEFAULT_INTERVAL = 1e-4;
+
+  /** Default mass allowed outside a computed range (added to delta, never dropped). */
+  public static final double DEFAULT_TAIL = 1e-15;
+
+  private final double h;
+  private final long offset;
+  private final double[] pmf;
+  private final double infinityMass;
+
+  private PrivacyLossDistribution(double h, long offset, double[] pmf, double infinityMass) {
+    this.h = h;
+    this.offset = offset;
+    this.pmf = pmf;
+    this.infinityMass = Math.min(1, Math.max(0, infinityMass));
+  }
+
+  public double interval() {
+    return h;
+  }
+
+  public double infinityMass() {
+    return infinityMass;
+  }
+
+  /** Number of grid points held. */
+  public int size() {
+    return pmf.length;
+  }
+
+  /** Loss value of grid entry {@code i}. */
+  double loss(int i) {
+    return (offset + i) * h;
+  }
+
+  /**
+   * The law of the privacy loss L under both distributions: P(L <= l), P(L > l), Q(L <= l) and
+   * Q(L > l). Both are needed by the connect-the-dots discretization, and the survival functions
+   * keep the tails accurate.
+   */
+  public interface LossLaw {
+    double cdfP(double l);
+
+    double sfP(double l);
+
+    double cdfQ(double l);
+
+    double sfQ(double l);
+  }
+
+  /**
+   * Connect-the-dots discretization (Doroshenko et al. 2022) of a loss law on [lo, hi]: the mass of
+   * each cell (l_i, l_i+1] is split between its two ends so that both its P-mass and its Q-mass
+   * are kept. The resulting privacy curve interpolates the true one at the grid points and lies
+   * above it in between (it is pessimistic), and unlike rounding every loss up it does not drift
+   * by up to h per composition. P-mass below the grid goes to its lowest point; P-mass above the
+   * grid counts as infinite loss.
+   */
+  public static PrivacyLossDistribution fromLaw(LossLaw law, double lo, double hi, double infinityMass, double h,
+      double tail) {
+    checkInterval(h);
+    double left = lo;
+    double right = hi;
+    if (law.cdfP(left) < tail / 2) {
+      left = bisect(l -> law.cdfP(l) >= tail / 2, left, right);
+    }
+    if (!(law.sfP(right) <= tail / 2)) {
+      throw new IllegalArgumentException("upper end of the loss range leaves too much mass");
+    }
+    right = bisect(l -> law.sfP(l) <= tail / 2, left, right);
+    long kLo = (long) Math.floor(left / h);
+    long kHi = (long) Math.ceil(right / h);
+    int n = Math.toIntExact(kHi - kLo + 1);
+    double[] p = new double[n];
+    double medianP = bisect(l -> law.cdfP(l) >= 0.5, left, right);
+    double medianQ = bisect(l -> law.cdfQ(l) >= 0.5, kLo * h - 1e6, kHi * h + 1e6);
+    p[0] += law.cdfP(kLo * h);
+    for (int i = 0; i + 1 < n; i++) {
+      double l0 = (kLo + i) * h;
+      double l1 = l0 + h;
+      double pc = l1 <= medianP ? law.cdfP(l1) - law.cdfP(l0) : law.sfP(l0) - law.sfP(l1);
+      double qc = l1 <= medianQ ? law.cdfQ(l1) - law.cdfQ(l0) : law.sfQ(l0) - law.sfQ(l1);
+      split(p, i, Math.max(0, pc), Math.max(0, qc), l0, l1);
+    }
+    return new PrivacyLossDistribution(h, kLo, p, infinityMass + law.sfP(kHi * h));
+  }
+
+  /** Splits a cell's P-mass pc (Q-mass qc) between grid entries i (loss l0) and i+1 (loss l1). */
+  private static void split(double[] p, int i, double pc, double qc, double l0, double l1) {
+    if (pc <= 0) {
+      return;
+    }
+    double e0 = Math.exp(-l0);
+    double e1 = Math.exp(-l1);
+    double b = (pc * e0 - qc) / (e0 - e1); // mass at the upper end
+    b = Math.min(pc, Math.max(0, b));
+    p[i] += pc - b;
+    p[i + 1] += b;
+  }
+
+  private interface DoublePredicate {
+    boolean test(double x);
+  }
+
+  /** Smallest x in [lo, hi] with pred true (pred monotone false -> true), to 1e-12 relative. */
+  private static double bisect(DoublePredicate pred, double lo, double hi) {
+    if (pred.test(lo)) {
+      return lo;
+    }
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, Math.abs(hi)); i++) {
+      double mid = 0.5 * (lo + hi);
+      if (pred.test(mid)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
+  /**
+   * The PLD of a pair of discrete distributions over the same outcomes: outcomes with
+   * {@code p > 0, q = 0} are infinite loss; each finite loss is rounded up to the grid.
+   */
+  public static PrivacyLossDistribution fromPmfs(double[] p, double[] q, double h) {
+    checkInterval(h);
+    if (p.length != q.length) {
+      throw new IllegalArgumentException("pmfs of different lengths " + p.length + " and " + q.length);
+    }
+    double inf = 0;
+    long kMin = Long.MAX_VALUE;
+    long kMax = Long.MIN_VALUE;
+    double[] loss = new double[p.length];
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] <= 0) {
+        continue;
+      }
+      if (q[i] <= 0) {
+        inf += p[i];
+        continue;
+      }
+      loss[i] = Math.log(p[i] / q[i]);
+      kMin = Math.min(kMin, (long) Math.floor(loss[i] / h));
+      kMax = Math.max(kMax, (long) Math.floor(loss[i] / h) + 1);
+    }
+    if (kMin == Long.MAX_VALUE) {
+      return new PrivacyLossDistribution(h, 0, new double[] {0}, inf);
+    }
+    double[] pmf = new double[Math.toIntExact(kMax - kMin + 1)];
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] > 0 && q[i] > 0) {
+        int cell = (int) ((long) Math.floor(loss[i] / h) - kMin);
+        double l0 = (kMin + cell) * h;
+        split(pmf, cell, p[i], q[i], l0, l0 + h);
+      }
+    }
+    return new PrivacyLossDistribution(h, kMin, pmf, inf);
+  }
+
+  /** The Gaussian mechanism with noise multiplier sigma (sensitivity 1): L ~ N(mu, 2 mu), mu = 1/(2 sigma^2). */
+  public static PrivacyLossDistribution gaussian(double sigma, double h, double tail) {
+    if (!(sigma > 0)) {
+      throw new IllegalArgumentException("noise multiplier must be > 0, got " + sigma);
+    }
+    double mu = 1 / (2 * sigma * sigma);
+    double sd = Math.sqrt(2 * mu);
+    // Under P the loss is N(mu, 2 mu); under Q it is N(-mu, 2 mu).
+    LossLaw law = new LossLaw() {
+      public double cdfP(double l) {
+        return phi((l - mu) / sd);
+      }
+
+      public double sfP(double l) {
+        return phiBar((l - mu) / sd);
+      }
+
+      public double cdfQ(double l) {
+        return phi((l + mu) / sd);
+      }
+
+      public double sfQ(double l) {
+        return phiBar((l + mu) / sd);
+      }
+    };
+    double span = 40 * sd + 10;
+    return fromLaw(law, mu - span, mu + span, 0, h, tail);
+  }
+
+  /**
+   * The Poisson-subsampled Gaussian (add/remove neighbours): {@code [remove, add]} PLDs, for
+   * P = (1-q) N(0, s^2) + q N(1, s^2) against Q = N(0, s^2) and the reverse. The accountant takes
+   * the larger delta of the two compositions.
+   */
+  public static PrivacyLossDistribution[] poissonSubsampledGaussian(double q, double sigma, double h, double tail) {
+    if (!(q > 0 && q <= 1)) {
+      throw new IllegalArgumentException("sampling rate must be in (0, 1], got " + q);
+    }
+    if (q == 1) {
+      PrivacyLossDistribution g = gaussian(sigma, h, tail);
+      return new PrivacyLossDistribution[] {g, g};
+    }
+    double s = sigma;
+    double log1mq = Math.log1p(-q);
+    // x at which the remove-direction loss log(1-q + q e^((2x-1)/(2 s^2))) equals l > log(1-q).
+    DoubleUnaryOperator xOf = l -> s * s * (LogMath.logSub(l, log1mq) - Math.log(q)) + 0.5;
+    DoubleUnaryOperator mixCdf = x -> (1 - q) * phi(x / s) + q * phi((x - 1) / s);
+    DoubleUnaryOperator mixSf = x -> (1 - q) * phiBar(x / s) + q * phiBar((x - 1) / s);
+    double top = 40 * s + 40;
+    double hiLoss = Math.log((1 - q) + q * Math.exp((2 * top - 1) / (2 * s * s)));
+    // Remove: P = mixture, Q = N(0, s^2); the loss increases with x.
+    LossLaw remove = new LossLaw() {
+      public double cdfP(double l) {
+        return l <= log1mq ? 0 : mixCdf.applyAsDouble(xOf.applyAsDouble(l));
+      }
+
+      public double sfP(double l) {
+        return l <= log1mq ? 1 : mixSf.applyAsDouble(xOf.applyAsDouble(l));
+      }
+
+      public double cdfQ(double l) {
+        return l <= log1mq ? 0 : phi(xOf.applyAsDouble(l) / s);
+      }
+
+      public double sfQ(double l) {
+        return l <= log1mq ? 1 : phiBar(xOf.applyAsDouble(l) / s);
+      }
+    };
+    // Add: P = N(0, s^2), Q = mixture; the loss is minus the remove loss, decreasing in x.
+    LossLaw add = new LossLaw() {
+      public double cdfP(double l) {
+        return l >= -log1mq ? 1 : phiBar(xOf.applyAsDouble(-l) / s);
+      }
+
+      public double sfP(double l) {
+        return l >= -log1mq ? 0 : phi(xOf.applyAsDouble(-l) / s);
+      }
+
+      public double cdfQ(double l) {
+        return l >= -log1mq ? 1 : mixSf.applyAsDouble(xOf.applyAsDouble(-l));
+      }
+
+      public double sfQ(double l) {
+        return l >= -log1mq ? 0 : mixCdf.applyAsDouble(xOf.applyAsDouble(-l));
+      }
+    };
+    return new PrivacyLossDistribution[] {
+      fromLaw(remove, log1mq, hiLoss, 0, h, tail), fromLaw(add, -hiLoss, -log1mq, 0, h, tail)};
+  }
+
+  private static double phi(double z) {
+    return 0.5 * org.apache.commons.math3.special.Erf.erfc(-z / Math.sqrt(2));
+  }
+
+  private static double phiBar(double z) {
+    return Math.exp(LogMath.logNormalSf(z));
+  }
+
+  /** delta(epsilon) = P_inf + sum over losses l > epsilon of p(l) (1 - e^(epsilon - l)). */
+  public double delta(double epsilon) {
+    double d = infinityMass;
+    for (int i = pmf.length - 1; i >= 0; i--) {
+      double l = loss(i);
+      if (l <= epsilon) {
+        break;
+      }
+      d += pmf[i] * -Math.expm1(epsilon - l);
+    }
+    return Math.min(1, d);
+  }
+
+  /** The smallest epsilon >= 0 with delta(epsilon) <= delta (infinity if none). */
+  public double epsilon(double delta) {
+    if (!(delta > 0 && delta < 1)) {
+      throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
+    }
+    if (infinityMass > delta) {
+      return Double.POSITIVE_INFINITY;
+    }
+    if (delta(0) <= delta) {
+      return 0;
+    }
+    // Walk down from the top: within the cell below grid point i, delta(eps) = inf + S1 - e^eps S2.
+    double s1 = 0;
+    double s2 = 0;
+    for (int i = pmf.length - 1; i >= 0; i--) {
+      double l = loss(i);
+      s1 += pmf[i];
+      s2 += pmf[i] * Math.exp(-l);
+      double lower = i > 0 ? loss(i - 1) : Double.NEGATIVE_INFINITY;
+      // For eps in [lower, l): delta = inf + s1 - e^eps s2.
+      double dAtLower = infinityMass + s1 - Math.exp(Math.max(lower, 0)) * s2;
+      if (dAtLower > delta || lower <= 0) {
+        double eps = Math.log((infinityMass + s1 - delta) / s2);
+        return Math.max(0, Math.min(l, eps));
+      }
+    }
+    return 0;
+  }
+
+  /** This PLD composed with itself {@code times} times. */
+  public PrivacyLossDistribution selfCompose(long times) {
+    return selfCompose(times, DEFAULT_TAIL);
+  }
+
+  public PrivacyLossDistribution selfCompose(long times, double tail) {
+    if (times < 1) {
+      throw new IllegalArgumentException("composition count must be >= 1, got " + times);
+    }
+    if (times == 1) {
+      return this;
+    }
+    long[] range = chernoffRange(times, tail);
+    long lo = range[0];
+    long hi = range[1];
+    int n = Integer.highestOneBit(Math.toIntExact(hi - lo + 1) - 1) << 1;
+    n = Math.max(n, Integer.highestOneBit(pmf.length) << 1);
+    double[][] z = new double[2][n];
+    // Place entry i at (i - c) mod n, where c is a shift making the composed support start near lo.
+    for (int i = 0; i < pmf.length; i++) {
+      z[0][Math.floorMod(i, n)] += pmf[i];
+    }
+    FastFourierTransformer.transformInPlace(z, DftNormalization.STANDARD, TransformType.FORWARD);
+    for (int j = 0; j < n; j++) {
+      double re = z[0][j];
+      double im = z[1][j];
+      double r = Math.hypot(re, im);
+      double th = Math.atan2(im, re);
+      double rp = r == 0 ? 0 : Math.exp(times * Math.log(r));
+      double tp = th * times;
+      z[0][j] = rp * Math.cos(tp);
+      z[1][j] = rp * Math.sin(tp);
+    }
+    FastFourierTransformer.transformInPlace(z, DftNormalization.STANDARD, TransformType.INVERSE);
+    // The composed index (sum of entry indices) s has loss (times*offset + s) h; keep s in [lo', hi'].
+    long base = times * offset;
+    long sLo = lo - base;
+    int len = Math.toIntExact(hi - lo + 1);
+    double[] out = new double[len];
+    double kept = 0;
+    for (int t = 0; t < len; t++) {
+      double v = z[0][Math.floorMod(sLo + t, n)];
+      out[t] = v > 0 ? v : 0;
+      kept += out[t];
+    }
+    double finite = Math.pow(1 - infinityMass, times);
+    double inf = 1 - finite;
+    // FFT round-off can only be scaled down (never adds mass); the excluded tail counts as infinite loss.
+    double scale = kept > finite ? finite / kept : 1;
+    for (int t = 0; t < len; t++) {
+      out[t] *= scale;
+    }
+    return new PrivacyLossDistribution(h, lo, out, inf + tail);
+  }
+
+  /** [lo, hi] grid indices holding all but {@code tail} of the {@code times}-fold composition. */
+  private long[] chernoffRange(long times, double tail) {
+    double logTail = Math.log(tail / 2);
+    double up = Double.POSITIVE_INFINITY;
+    double down = Double.NEGATIVE_INFINITY;
+    double[] lambdas = {1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100};
+    for (double lam : lambdas) {
+      double lu = logMgf(lam);
+      up = Math.min(up, (times * lu - logTail) / lam);
+      double ld = logMgf(-lam);
+      down = Math.max(down, -(times * ld - logTail) / lam);
+    }
+    long lo = (long) Math.floor(down / h) - 1;
+    long hi = (long) Math.ceil(up / h) + 1;
+    long minPossible = times * offset;
+    long maxPossible = times * (offset + pmf.length - 1);
+    return new long[] {Math.max(lo, minPossible), Math.min(hi, maxPossible)};
+  }
+
+  /** log E[e^(lambda L)] over the finite part, normalised to it. */
+  private double logMgf(double lambda) {
+    double acc = Double.NEGATIVE_INFINITY;
+    double norm = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < pmf.length; i++) {
+      if (pmf[i] > 0) {
+        double lp = Math.log(pmf[i]);
+        acc = LogMath.logAdd(acc, lp + lambda * loss(i));
+        norm = LogMath.logAdd(norm, lp);
+      }
+    }
+    return acc - norm;
+  }
+
+  /** The composition of this PLD with another of the same interval. */
+  public PrivacyLossDistribution compose(PrivacyLossDistribution other) {
+    if (other.h != h) {
+      throw new IllegalArgumentException("cannot compose PLDs of intervals " + h + " and " + other.h);
+    }
+    int len = pmf.length + other.pmf.length - 1;
+    int n = Integer.highestOneBit(Math.max(1, len - 1)) << 1;
+    double[][] a = new double[2][n];
+    double[][] b = new double[2][n];
+    System.arraycopy(pmf, 0, a[0], 0, pmf.length);
+    System.arraycopy(other.pmf, 0, b[0], 0, other.pmf.length);
+    FastFourierTransformer.transformInPlace(a, DftNormalization.STANDARD, TransformType.FORWARD);
+    FastFourierTransformer.transformInPlace(b, DftNormalization.STANDARD, TransformType.FORWARD);
+    for (int j = 0; j < n; j++) {
+      double re = a[0][j] * b[0][j] - a[1][j] * b[1][j];
+      double im = a[0][j] * b[1][j] + a[1][j] * b[0][j];
+      a[0][j] = re;
+      a[1][j] = im;
+    }
+    FastFourierTransformer.transformInPlace(a, DftNormalization.STANDARD, TransformType.INVERSE);
+    double[] out = new double[len];
+    for (int i = 0; i < len; i++) {
+      out[i] = Math.max(0, a[0][i]);
+    }
+    double inf = 1 - (1 - infinityMass) * (1 - other.infinityMass);
+    return new PrivacyLossDistribution(h, offset + other.offset, out, inf);
+  }
+
+  private static void checkInterval(double h) {
+    if (!(h > 0 && h < 1)) {
+      throw new IllegalArgumentException("discretization interval must be in (0, 1), got " + h);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PLD[h=" + h + ", losses " + loss(0) + ".." + loss(pmf.length - 1) + ", inf=" + infinityMass
+        + ", mass=" + Arrays.stream(pmf).sum() + "]";
+  }
+}
