@@ -66,8 +66,6 @@ class CliContractTest {
 
   @Test
   void unavailableCommandsSaySoPlainly() {
-    Cli.Result r = Cli.run("privacy");
-    assertEquals(2, r.exitCode());
     Cli.Result n = Cli.run("node");
     assertEquals(2, n.exitCode());
   }
