@@ -3,6 +3,7 @@ package dev.starling.node.fl;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.learning.LocalTrainer;
 import dev.starling.node.learning.ModelPool;
+import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
@@ -11,6 +12,7 @@ import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.ModelUpdate;
 import dev.starling.node.wire.proto.TrainRequest;
+import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -35,8 +37,12 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       int server, int round, int attempt, float[] start, LocalTrainer.Result result, Throwable failure)
       implements Command {}
 
-  /** What a client needs: its data shard and how to train. */
-  public record Setup(Dataset data, int[] indices, ModelPool models, long seed) {}
+  /** What a client needs: its data shard, how to train, and how its update is privatized. */
+  public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy) {
+    public Setup(Dataset data, int[] indices, ModelPool models, long seed) {
+      this(data, indices, models, seed, new UpdatePrivacy.None());
+    }
+  }
 
   private final NodePorts ports;
   private final Setup setup;
@@ -109,7 +115,8 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     ModelUpdate update = ModelUpdate.newBuilder()
         .setRound(done.round())
         .setAttempt(done.attempt())
-        .setDelta(Tensors.fp32(delta))
+        .setDelta(setup.privacy().encode(delta, RandomSource.XO_RO_SHI_RO_128_PP.create(
+            Seeds.derive(setup.seed(), ports.id(), done.round(), done.attempt(), 0x5052495641L))))
         .setNumSamples(done.result().samples())
         .setTrainLoss((float) done.result().meanLoss())
         .build();

@@ -7,6 +7,8 @@ import dev.starling.node.data.Dataset;
 import dev.starling.node.learning.Evaluation;
 import dev.starling.node.learning.Model;
 import dev.starling.node.learning.ModelPool;
+import dev.starling.node.privacy.PrivacyLedger;
+import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.wire.InvalidMessageException;
@@ -69,7 +71,16 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   public record Setup(
       List<Integer> clients, ClientSampler sampler, double overSelection, int minClients,
       Duration deadline, int maxAttempts, int rounds, int evalEvery, Aggregator aggregator,
-      ServerOptimizer optimizer, float[] initialParams, ModelPool models, Dataset testData, long seed) {
+      ServerOptimizer optimizer, float[] initialParams, ModelPool models, Dataset testData, long seed,
+      UpdatePrivacy privacy, PrivacyLedger ledger, double epsilonBudget, int expectedClients) {
+    /** A setup without privacy. */
+    public Setup(List<Integer> clients, ClientSampler sampler, double overSelection, int minClients, Duration deadline,
+        int maxAttempts, int rounds, int evalEvery, Aggregator aggregator, ServerOptimizer optimizer,
+        float[] initialParams, ModelPool models, Dataset testData, long seed) {
+      this(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator, optimizer,
+          initialParams, models, testData, seed, new UpdatePrivacy.None(), null, Double.POSITIVE_INFINITY, 1);
+    }
+
     public Setup {
       clients = List.copyOf(clients);
       if (clients.isEmpty()) {
@@ -94,6 +105,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private final UniformRandomProvider rng;
   private final float[] global;
   private final int numParams;
+  private final Aggregator aggregator;
 
   private int round;
   private int attempt;
@@ -118,6 +130,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed());
     this.global = setup.initialParams().clone();
     this.numParams = global.length;
+    this.aggregator = setup.privacy().aggregator(setup.aggregator(), Math.max(1, setup.expectedClients()),
+        RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed() ^ 0x4E4F495345L));
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
   }
 
@@ -132,6 +146,15 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   }
 
   private Behavior<Command> startRound(int r, int a) {
+    if (a == 0 && setup.ledger() != null && Double.isFinite(setup.epsilonBudget())) {
+      double next = setup.ledger().epsilonAfter(r);
+      if (next > setup.epsilonBudget()) {
+        listener.stoppedEarly(global.clone(), String.format(java.util.Locale.ROOT,
+            "privacy budget: round %d would bring epsilon to %.4g > budget %.4g (delta %.1e); stopped after round %d",
+            r, next, setup.epsilonBudget(), setup.ledger().delta(), r - 1));
+        return Behaviors.stopped();
+      }
+    }
     if (a >= setup.maxAttempts()) {
       listener.failed("round " + r + " got fewer than min-clients=" + setup.minClients()
           + " updates in " + a + " attempts");
@@ -214,7 +237,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       lossSum += u.getTrainLoss() * (double) u.getNumSamples();
       weightSum += u.getNumSamples();
     }
-    float[] delta = setup.aggregator().aggregate(updates);
+    float[] delta = aggregator.aggregate(updates);
     setup.optimizer().step(global, delta);
     lastAggregated = List.copyOf(received.keySet());
     lastTrainLoss = weightSum > 0 ? lossSum / weightSum : 0;
@@ -237,8 +260,9 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       listener.failed("evaluation of round " + e.round() + " failed: " + e.failure());
       return Behaviors.stopped();
     }
+    Double eps = setup.ledger() == null ? null : setup.ledger().epsilonAfter(e.round());
     listener.roundCompleted(new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss,
-        e.evaluation()), global);
+        e.evaluation(), eps), global);
     if (e.round() >= setup.rounds()) {
       listener.finished(global.clone());
       return Behaviors.stopped();

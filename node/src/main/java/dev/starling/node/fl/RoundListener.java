@@ -8,6 +8,11 @@ public interface RoundListener {
   /** Training ended normally after the last round. */
   void finished(float[] finalParams);
 
+  /** Training ended before the configured rounds for a reason that is not a failure (a budget). */
+  default void stoppedEarly(float[] finalParams, String reason) {
+    finished(finalParams);
+  }
+
   /** Training cannot go on (for example a round never got enough updates). */
   void failed(String reason);
 }

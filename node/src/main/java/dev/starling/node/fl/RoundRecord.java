@@ -12,7 +12,8 @@ import java.util.List;
  * @param aggregated clients whose updates were aggregated, ascending
  * @param trainLoss sample-weighted mean local training loss of the aggregated clients
  * @param evaluation the global model's test evaluation after the round, or null when skipped
+ * @param epsilon privacy spent after this round by the worst-case client, or null when not private
  */
 public record RoundRecord(
     int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
-    Evaluation evaluation) {}
+    Evaluation evaluation, Double epsilon) {}

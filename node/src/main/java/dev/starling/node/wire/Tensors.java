@@ -26,6 +26,62 @@ public final class Tensors {
         .build();
   }
 
+  /** Bits per RQM index for {@code levels} levels: ceil(log2 levels). */
+  public static int bitsFor(int levels) {
+    return 32 - Integer.numberOfLeadingZeros(levels - 1);
+  }
+
+  /** RQM level indices packed at ceil(log2 levels) bits each (little-endian bit order). */
+  public static Tensor rqm(int[] z, int levels, double outer) {
+    int bits = bitsFor(levels);
+    byte[] data = new byte[(int) (((long) z.length * bits + 7) / 8)];
+    long bitPos = 0;
+    for (int i = 0; i < z.length; i++) {
+      if (z[i] < 0 || z[i] >= levels) {
+        throw new IllegalArgumentException("RQM index " + z[i] + " outside [0, " + levels + ")");
+      }
+      for (int b = 0; b < bits; b++, bitPos++) {
+        if ((z[i] >> b & 1) != 0) {
+          data[(int) (bitPos >> 3)] |= (byte) (1 << (bitPos & 7));
+        }
+      }
+    }
+    return Tensor.newBuilder().setLength(z.length).setEncoding(Encoding.RQM).setLevels(levels).setOuter(outer)
+        .setData(UnsafeByteOperations.unsafeWrap(data)).build();
+  }
+
+  private static float[] decodeRqm(Tensor t, int n) {
+    int levels = t.getLevels();
+    double outer = t.getOuter();
+    if (levels < 2 || levels > (1 << 16)) {
+      throw new InvalidMessageException("RQM tensor with " + Integer.toUnsignedString(levels) + " levels (allowed 2..65536)");
+    }
+    if (!(outer > 0) || Double.isInfinite(outer)) {
+      throw new InvalidMessageException("RQM tensor with outer level " + outer + " (must be finite and > 0)");
+    }
+    int bits = bitsFor(levels);
+    long need = ((long) n * bits + 7) / 8;
+    ByteString data = t.getData();
+    if (data.size() != need) {
+      throw new InvalidMessageException("RQM tensor of " + n + " indices at " + bits + " bits carries " + data.size()
+          + " bytes, expected " + need);
+    }
+    byte[] b = data.toByteArray();
+    float[] out = new float[n];
+    long bitPos = 0;
+    for (int i = 0; i < n; i++) {
+      int z = 0;
+      for (int k = 0; k < bits; k++, bitPos++) {
+        z |= ((b[(int) (bitPos >> 3)] >> (bitPos & 7)) & 1) << k;
+      }
+      if (z >= levels) {
+        throw new InvalidMessageException("RQM index " + z + " at " + i + " outside [0, " + levels + ")");
+      }
+      out[i] = (float) (-outer + 2.0 * z * outer / (levels - 1));
+    }
+    return out;
+  }
+
   /**
    * Decodes a tensor that must hold exactly {@code expectedLength} finite values.
    *
@@ -47,6 +103,7 @@ public final class Tensors {
         out = new float[expectedLength];
         data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
       }
+      case RQM -> out = decodeRqm(t, expectedLength);
       default -> throw new InvalidMessageException("unsupported tensor encoding " + t.getEncodingValue());
     }
     for (int i = 0; i < out.length; i++) {

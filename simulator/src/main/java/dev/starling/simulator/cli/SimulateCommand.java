@@ -78,6 +78,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (!quiet) {
       printSummary(result, summary);
     }
+    if (result.stopReason() != null) {
+      err.println("starling: " + result.stopReason());
+    }
     if (result.failure() != null) {
       err.println("starling: run failed: " + result.failure() + " (results so far are in " + dir + ")");
       return 1;
@@ -97,6 +100,10 @@ public final class SimulateCommand implements Callable<Integer> {
     o.println(String.format(Locale.ROOT, "%-22s %.1f s", "virtual time", r.virtualSeconds()));
     o.println(String.format(Locale.ROOT, "%-22s %.1f s (compute %.1f s)", "wall time", r.wallSeconds(), r.computeSeconds()));
     o.println(String.format(Locale.ROOT, "%-22s %s", "bytes on the network", human(r.bytesTotal())));
+    if (r.epsilon() != null) {
+      o.println(String.format(Locale.ROOT, "%-22s epsilon %.4g at delta %s (%s)", "privacy", r.epsilon(),
+          s.get("delta"), s.get("privacy_mechanism")));
+    }
     o.println(String.format(Locale.ROOT, "%-22s %s", "final model sha256", s.get("final_model_sha256")));
     o.println(String.format(Locale.ROOT, "%-22s %s", "results", r.outDir()));
   }
@@ -138,9 +145,10 @@ public final class SimulateCommand implements Callable<Integer> {
       int width = 24;
       int filled = (int) Math.round((double) row.round() / total * width);
       String bar = "#".repeat(filled) + ".".repeat(width - filled);
-      String line = String.format(Locale.ROOT, "[%s] round %d/%d  acc %s  vtime %.1fs  eta %s", bar, row.round(), total,
+      String line = String.format(Locale.ROOT, "[%s] round %d/%d  acc %s  vtime %.1fs%s  eta %s", bar, row.round(), total,
           row.accuracy() == null ? "  -  " : String.format(Locale.ROOT, "%.2f%%", row.accuracy() * 100),
-          row.virtualTimeSeconds(), formatEta(eta));
+          row.virtualTimeSeconds(), row.epsilon() == null ? "" : String.format(Locale.ROOT, "  eps %.3g", row.epsilon()),
+          formatEta(eta));
       if (tty) {
         out.print("\r" + line);
         out.flush();

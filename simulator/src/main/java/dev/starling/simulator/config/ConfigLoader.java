@@ -177,11 +177,25 @@ public final class ConfigLoader {
         c.number("devices.gflops-sigma", 0, false, 10),
         c.number("devices.slow-fraction", 0, false, 1),
         c.number("devices.slow-factor", 1, false, 1e9));
+    String mech = c.choice("privacy.mechanism", "none", "gaussian", "rqm");
+    int levels = c.integer("privacy.rqm-levels", 2, 65536);
+    double keep = c.number("privacy.rqm-keep-prob", 0, true, 1);
+    if ("rqm".equals(mech) && levels > 2 && keep >= 1) {
+      throw new ConfigError("config key 'privacy.rqm-keep-prob': 1 with " + levels
+          + " levels gives infinite privacy loss (allowed 0 < q < 1)");
+    }
+    SimConfig.Privacy privacy = new SimConfig.Privacy(mech,
+        c.number("privacy.clip", 0, true, 1e9),
+        c.number("privacy.noise-multiplier", 0, false, 1e6),
+        levels, keep,
+        c.number("privacy.rqm-range-ratio", 0, true, 1e9),
+        c.number("privacy.delta", 0, true, 0.999999),
+        c.isSet("privacy.budget-epsilon") ? c.number("privacy.budget-epsilon", 0, true, 1e12) : Double.POSITIVE_INFINITY);
     String outDir = c.optionalString("output.dir");
     SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
     return new SimConfig(
         c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data, model,
-        clients, training, server, net, devices, c.integer("simulation.compute-threads", 0, 1024), output,
+        clients, training, server, net, devices, privacy, c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
   }
 

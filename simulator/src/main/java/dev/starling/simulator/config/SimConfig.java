@@ -10,8 +10,13 @@ import java.nio.file.Path;
  */
 public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
-    TrainingConfig training, Server server, Net network, Devices devices, int computeThreads,
+    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, int computeThreads,
     Output output, Config resolved) {
+
+  /** Differential privacy of client updates. */
+  public record Privacy(
+      String mechanism, double clip, double noiseMultiplier, int rqmLevels, double rqmKeepProb, double rqmRangeRatio,
+      double delta, double budgetEpsilon) {}
 
   /** Where the data come from and how they are split. */
   public record Data(

@@ -9,10 +9,11 @@ import java.util.List;
  * @param computeSeconds wall time spent inside compute jobs (training and evaluation), summed
  * @param trainingComputeSeconds the part of it spent in jobs with a modelled cost (training)
  * @param failure null on success, else a one-line reason
+ * @param stopReason why training ended before the configured rounds (a privacy budget), or null
  */
 public record RunResult(
     String name, String algorithm, long seed, List<MetricsRow> rows, float[] finalParams, double wallSeconds,
-    double computeSeconds, double trainingComputeSeconds, Path outDir, String failure) {
+    double computeSeconds, double trainingComputeSeconds, Path outDir, String failure, String stopReason) {
 
   public Double finalAccuracy() {
     for (int i = rows.size() - 1; i >= 0; i--) {
@@ -29,6 +30,10 @@ public record RunResult(
 
   public double virtualSeconds() {
     return rows.isEmpty() ? 0 : rows.get(rows.size() - 1).virtualTimeSeconds();
+  }
+
+  public Double epsilon() {
+    return rows.isEmpty() ? null : rows.get(rows.size() - 1).epsilon();
   }
 
   public long bytesTotal() {

@@ -109,9 +109,12 @@ public final class RunWriter implements AutoCloseable {
     s.put("algorithm", r.algorithm());
     s.put("seed", r.seed());
     s.put("rounds", r.rows().size());
-    s.put("status", r.failure() == null ? "completed" : "failed");
+    s.put("status", r.failure() != null ? "failed" : r.stopReason() != null ? "stopped" : "completed");
     if (r.failure() != null) {
       s.put("failure", r.failure());
+    }
+    if (r.stopReason() != null) {
+      s.put("stop_reason", r.stopReason());
     }
     s.put("final_accuracy", r.finalAccuracy());
     s.put("best_accuracy", r.bestAccuracy());
@@ -122,6 +125,9 @@ public final class RunWriter implements AutoCloseable {
     s.put("peak_heap_bytes", ResourceUsage.peakHeapBytes());
     s.put("peak_rss_bytes", ResourceUsage.peakRssBytes());
     s.put("bytes_total", r.bytesTotal());
+    s.put("epsilon", r.epsilon());
+    s.put("delta", r.epsilon() == null ? null : resolved.getDouble("privacy.delta"));
+    s.put("privacy_mechanism", resolved.getString("privacy.mechanism"));
     s.put("config_sha256", configSha256(resolved));
     s.put("final_model_sha256", r.finalParams() == null ? null : modelSha256(r.finalParams()));
     s.put("provenance", provenance);

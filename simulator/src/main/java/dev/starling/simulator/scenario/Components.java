@@ -12,6 +12,8 @@ import dev.starling.aggregator.ServerOptimizer;
 import dev.starling.aggregator.ServerSgd;
 import dev.starling.aggregator.TrimmedMean;
 import dev.starling.node.data.Dataset;
+import dev.starling.node.privacy.UpdatePrivacy;
+import dev.starling.privacy.rqm.RqmParams;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.sampling.client.ClientSampler;
 import dev.starling.sampling.client.FixedCountSampler;
@@ -95,6 +97,22 @@ public final class Components {
       site[i] = "random".equals(net.siteAssignment()) ? rng.nextInt(rtt.length) : i % rtt.length;
     }
     return new MatrixLinkModel(rtt, site, simple);
+  }
+
+  /** The update privacy a config asks for; {@code coordinates} is the model size. */
+  public static UpdatePrivacy privacy(SimConfig.Privacy p, int coordinates, double samplingRate) {
+    try {
+      return switch (p.mechanism()) {
+        case "none" -> new UpdatePrivacy.None();
+        case "gaussian" -> new UpdatePrivacy.CentralGaussian(p.clip(), p.noiseMultiplier(), samplingRate);
+        case "rqm" -> new UpdatePrivacy.LocalRqm(
+            new RqmParams(p.clip(), p.rqmRangeRatio() * p.clip(), p.rqmLevels(), p.rqmLevels() == 2 ? 0.5 : p.rqmKeepProb()),
+            coordinates, samplingRate);
+        default -> throw new IllegalStateException(p.mechanism());
+      };
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("config section 'privacy': " + e.getMessage());
+    }
   }
 
   public static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {

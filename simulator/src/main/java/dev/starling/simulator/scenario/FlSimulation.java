@@ -6,6 +6,8 @@ import dev.starling.node.fl.RoundListener;
 import dev.starling.node.fl.RoundRecord;
 import dev.starling.node.learning.ModelPool;
 import dev.starling.node.learning.ModelSpec;
+import dev.starling.node.privacy.PrivacyLedger;
+import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.sampling.partition.Partitioner;
 import dev.starling.simulator.config.SimConfig;
@@ -61,6 +63,17 @@ public final class FlSimulation {
     List<MetricsRow> rows = new ArrayList<>();
     float[][] finalParams = new float[1][];
     String[] failure = new String[1];
+    String[] stopReason = new String[1];
+    SimConfig.Server srv = cfg.server();
+    int expected = switch (srv.sampler()) {
+      case "fixed" -> Math.min(n, srv.clientsPerRound());
+      case "fraction" -> (int) Math.max(1, Math.round(srv.fraction() * n));
+      default -> (int) Math.max(1, Math.round(srv.poissonRate() * n));
+    };
+    double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) expected / n;
+    UpdatePrivacy privacy = Components.privacy(cfg.privacy(), initial.length, samplingRate);
+    PrivacyLedger ledger = privacy.roundCurve() == null ? null
+        : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
     boolean[] done = new boolean[1];
     try (SimHarness sim = new SimHarness(cfg.name(), n + 1, links, devices, id -> id == SERVER, threads,
         Seeds.derive(cfg.seed(), 4))) {
@@ -71,7 +84,7 @@ public final class FlSimulation {
           MetricsRow row = new MetricsRow(r.round(), sim.queue().nowSeconds(),
               r.evaluation() == null ? null : r.evaluation().accuracy(),
               r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(),
-              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages());
+              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), r.epsilon());
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
           progress.accept(row);
@@ -80,6 +93,13 @@ public final class FlSimulation {
         @Override
         public void finished(float[] params) {
           finalParams[0] = params;
+          done[0] = true;
+        }
+
+        @Override
+        public void stoppedEarly(float[] params, String reason) {
+          finalParams[0] = params;
+          stopReason[0] = reason;
           done[0] = true;
         }
 
@@ -93,13 +113,13 @@ public final class FlSimulation {
       for (int c = 1; c <= n; c++) {
         clientIds.add(c);
         sim.spawn(c, FlClient.create(sim.ports(c),
-            new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5))));
+            new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy)));
       }
       SimConfig.Server s = cfg.server();
       FlServer.Setup setup = new FlServer.Setup(clientIds, Components.sampler(s), s.overSelection(), s.minClients(),
           SimHarness.seconds(s.deadlineSeconds()), s.maxAttempts(), cfg.rounds(), s.evalEvery(),
           Components.aggregator(s), Components.optimizer(cfg.algorithm(), s), initial, pool, test,
-          Seeds.derive(cfg.seed(), 6));
+          Seeds.derive(cfg.seed(), 6), privacy, ledger, cfg.privacy().budgetEpsilon(), expected);
       var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), setup, listener));
       server.tell(new FlServer.Start());
       try {
@@ -109,7 +129,7 @@ public final class FlSimulation {
       }
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
-          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0]);
+          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0]);
     }
   }
 }

@@ -1,0 +1,137 @@
+package dev.starling.node.privacy;
+
+import dev.starling.aggregator.Aggregator;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.proto.Tensor;
+import dev.starling.privacy.mechanism.Clipping;
+import dev.starling.privacy.rdp.RdpCurve;
+import dev.starling.privacy.rdp.SampledWithoutReplacementRdp;
+import dev.starling.privacy.rdp.SubsampledGaussianRdp;
+import dev.starling.privacy.rqm.Rqm;
+import dev.starling.privacy.rqm.RqmAnalysis;
+import dev.starling.privacy.rqm.RqmParams;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * How client updates are privatized, as wrappers around the plain FL path (Flower's "privacy as
+ * wrappers"): the client-side encoding, the server-side aggregation, and the per-round privacy
+ * cost the server's ledger composes.
+ */
+public sealed interface UpdatePrivacy {
+
+  /** The client's update as it goes on the wire. */
+  Tensor encode(float[] delta, UniformRandomProvider rng);
+
+  /** The aggregator the server uses (the plain one, or a private wrapper around it). */
+  Aggregator aggregator(Aggregator plain, int expectedClients, UniformRandomProvider serverRng);
+
+  /** The RDP cost of one round for any one client, or null when not private. */
+  RdpCurve roundCurve();
+
+  /** Pure-DP epsilon of one round, or +infinity when the mechanism has none. */
+  default double roundPureEpsilon() {
+    return Double.POSITIVE_INFINITY;
+  }
+
+  /** A short name for reports. */
+  String name();
+
+  /** No privacy: FP32 updates and the configured aggregator. */
+  record None() implements UpdatePrivacy {
+    @Override
+    public Tensor encode(float[] delta, UniformRandomProvider rng) {
+      return Tensors.fp32(delta);
+    }
+
+    @Override
+    public Aggregator aggregator(Aggregator plain, int expectedClients, UniformRandomProvider serverRng) {
+      return plain;
+    }
+
+    @Override
+    public RdpCurve roundCurve() {
+      return null;
+    }
+
+    @Override
+    public String name() {
+      return "none";
+    }
+  }
+
+  /**
+   * Central DP-FedAvg (McMahan et al. 2018): clients clip their update to L2 norm C; the server
+   * sums the (re-clipped) updates with equal weight, adds N(0, (sigma C)^2) and divides by the
+   * expected number of clients. Accounted as the Poisson-subsampled Gaussian with rate q per
+   * round, add/remove-one client.
+   */
+  record CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate) implements UpdatePrivacy {
+    public CentralGaussian {
+      if (!(clipNorm > 0) || !(noiseMultiplier >= 0) || !(samplingRate > 0 && samplingRate <= 1)) {
+        throw new IllegalArgumentException("need clip > 0, noise multiplier >= 0 and sampling rate in (0, 1]");
+      }
+    }
+
+    @Override
+    public Tensor encode(float[] delta, UniformRandomProvider rng) {
+      float[] v = delta.clone();
+      Clipping.l2(v, clipNorm);
+      return Tensors.fp32(v);
+    }
+
+    @Override
+    public Aggregator aggregator(Aggregator plain, int expectedClients, UniformRandomProvider serverRng) {
+      return new DpGaussianAggregator(clipNorm, noiseMultiplier, expectedClients, serverRng);
+    }
+
+    @Override
+    public RdpCurve roundCurve() {
+      return new SubsampledGaussianRdp(samplingRate, noiseMultiplier);
+    }
+
+    @Override
+    public String name() {
+      return "gaussian";
+    }
+  }
+
+  /**
+   * Local DP with RQM: each coordinate of the client's update is clipped to [-c, c] and sent as an
+   * RQM level index (ceil(log2 m) bits on the wire); the server decodes the unbiased level values
+   * and aggregates as usual. A round costs the client {@code d} compositions of RQM's per-coordinate
+   * RDP, amplified by the server sampling it without replacement with ratio k/N (replace-one).
+   */
+  record LocalRqm(RqmParams params, long coordinates, double samplingRatio) implements UpdatePrivacy {
+    @Override
+    public Tensor encode(float[] delta, UniformRandomProvider rng) {
+      float[] v = delta.clone();
+      Clipping.lInf(v, params.clip());
+      int[] z = new Rqm(params).quantize(v, rng);
+      return Tensors.rqm(z, params.levels(), params.outer());
+    }
+
+    @Override
+    public Aggregator aggregator(Aggregator plain, int expectedClients, UniformRandomProvider serverRng) {
+      return plain;
+    }
+
+    @Override
+    public RdpCurve roundCurve() {
+      RqmAnalysis an = new RqmAnalysis(params);
+      RdpCurve message = an.curve(coordinates);
+      return samplingRatio < 1 ? new SampledWithoutReplacementRdp(message, samplingRatio, coordinates * an.pureEpsilon())
+          : message;
+    }
+
+    @Override
+    public double roundPureEpsilon() {
+      double message = coordinates * new RqmAnalysis(params).pureEpsilon();
+      return samplingRatio < 1 ? Math.log1p(samplingRatio * Math.expm1(message)) : message;
+    }
+
+    @Override
+    public String name() {
+      return "rqm";
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.starling.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DP-FedAvg in the simulator: the ledger, the wire format and the budget. */
+class DpTrainingTest {
+
+  @TempDir Path dir;
+
+  private Path run(String name, String... sets) {
+    List<String> args = new ArrayList<>(List.of("simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--out",
+        dir.resolve(name).toString(), "--quiet", "--set", "rounds=6"));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    return dir.resolve(name);
+  }
+
+  private static List<String[]> rows(Path run) throws IOException {
+    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+    assertTrue(lines.get(0).endsWith(",epsilon"), lines.get(0));
+    List<String[]> out = new ArrayList<>();
+    for (String l : lines.subList(1, lines.size())) {
+      out.add(l.split(",", -1));
+    }
+    return out;
+  }
+
+  @Test
+  void rqmSendsLevelIndicesAndTheLedgerGrows() throws IOException {
+    Path plain = run("plain");
+    Path rqm = run("rqm", "privacy.mechanism=rqm", "privacy.rqm-levels=16", "privacy.clip=0.1");
+    List<String[]> p = rows(plain);
+    List<String[]> q = rows(rqm);
+    assertEquals("", p.get(5)[12], "no epsilon without privacy");
+    double prev = 0;
+    for (String[] row : q) {
+      double eps = Double.parseDouble(row[12]);
+      assertTrue(eps > prev, "epsilon grows every round");
+      prev = eps;
+    }
+    long upPlain = Long.parseLong(p.get(5)[8]);
+    long upRqm = Long.parseLong(q.get(5)[8]);
+    double ratio = (double) upRqm / upPlain;
+    assertTrue(ratio > 0.11 && ratio < 0.15, "4-bit indices vs 32-bit floats, ratio " + ratio);
+  }
+
+  @Test
+  void gaussianLedgerAgreesWithThePrivacyCommand() throws IOException {
+    Path g = run("gauss", "privacy.mechanism=gaussian", "privacy.noise-multiplier=1.2", "server.sampler=poisson",
+        "server.poisson-rate=0.1");
+    List<String[]> rows = rows(g);
+    Cli.Result cli = Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling-rate", "0.1", "--steps", "6",
+        "--delta", "1e-5", "--json");
+    JsonNode j = new ObjectMapper().readTree(cli.out());
+    assertEquals(j.get("epsilon").asDouble(), Double.parseDouble(rows.get(5)[12]), 1e-6);
+  }
+
+  @Test
+  void budgetStopsAtTheLastRoundWithinIt() throws IOException {
+    Path full = run("full", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8");
+    double eps3 = Double.parseDouble(rows(full).get(2)[12]);
+    double eps4 = Double.parseDouble(rows(full).get(3)[12]);
+    double budget = (eps3 + eps4) / 2;
+    Path capped = run("capped", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8",
+        "privacy.budget-epsilon=" + budget);
+    assertEquals(3, rows(capped).size(), "rounds 1-3 fit the budget, round 4 would not");
+    JsonNode s = new ObjectMapper().readTree(capped.resolve("summary.json").toFile());
+    assertEquals("stopped", s.get("status").asText());
+    assertTrue(s.get("stop_reason").asText().contains("budget"), s.toString());
+    assertTrue(s.get("epsilon").asDouble() <= budget);
+    assertEquals(eps3, s.get("epsilon").asDouble(), 1e-6); // the CSV keeps 6 decimals
+  }
+}
