@@ -18,6 +18,17 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) throws RunnerException {
+    if (args.length > 0 && args[0].equals("privacy")) {
+      Collection<RunResult> results = new Runner(new OptionsBuilder().include(PrivacyBench.class.getSimpleName()).build()).run();
+      System.out.println();
+      System.out.println("| computation | ms (±99.9% CI) |");
+      System.out.println("|---|---|");
+      for (RunResult r : results) {
+        System.out.println(String.format(Locale.ROOT, "| %s | %.2f ± %.2f |", r.getParams().getBenchmark().replaceAll(".*\\.", ""),
+            r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+      }
+      return;
+    }
     Options opt = new OptionsBuilder().include(AggregationBench.class.getSimpleName()).build();
     Collection<RunResult> results = new Runner(opt).run();
     double bytes = 4.0 * AggregationBench.UPDATES * AggregationBench.LENGTH;

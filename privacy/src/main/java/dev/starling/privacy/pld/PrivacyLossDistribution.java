@@ -406,6 +406,26 @@ public final class PrivacyLossDistribution {
     return acc - norm;
   }
 
+  /**
+   * Drops grid entries holding at most {@code tail/2} of the mass at each end, pessimistically:
+   * the low end's mass moves up to the first kept entry, the high end's becomes infinite loss.
+   */
+  public PrivacyLossDistribution truncate(double tail) {
+    int lo = 0;
+    double low = 0;
+    while (lo < pmf.length - 1 && low + pmf[lo] <= tail / 2) {
+      low += pmf[lo++];
+    }
+    int hi = pmf.length - 1;
+    double high = 0;
+    while (hi > lo && high + pmf[hi] <= tail / 2) {
+      high += pmf[hi--];
+    }
+    double[] out = Arrays.copyOfRange(pmf, lo, hi + 1);
+    out[0] += low;
+    return new PrivacyLossDistribution(h, offset + lo, out, infinityMass + high);
+  }
+
   /** The composition of this PLD with another of the same interval. */
   public PrivacyLossDistribution compose(PrivacyLossDistribution other) {
     if (other.h != h) {

@@ -49,6 +49,7 @@ public final class SimHarness implements AutoCloseable {
             "pekko.log-dead-letters = off",
             "pekko.log-dead-letters-during-shutdown = off",
             "pekko.jvm-shutdown-hooks = off",
+            "pekko.daemonic = on",
             "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
             "pekko.actor.provider = local"))
         .withFallback(ConfigFactory.load());
@@ -166,12 +167,20 @@ public final class SimHarness implements AutoCloseable {
   public void close() {
     compute.close();
     system.terminate();
+    // Shutdown waits on timers of its own; on virtual time they fire only when the clock advances.
+    var terminated = system.getWhenTerminated().toCompletableFuture();
+    for (int i = 0; i < 100_000 && !terminated.isDone() && queue.runNext(); i++) {
+      Thread.onSpinWait();
+    }
     try {
-      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // Termination of the local system is best effort; all results are already written.
+      terminated.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Results are already written; the system's threads are daemons and cannot hold the JVM.
     }
   }
+
 
   static Duration seconds(double s) {
     return Duration.ofNanos(Math.round(s * 1e9));
