@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Composes Rényi-DP events and converts the total to (epsilon, delta) with the conversion of
- * Canonne, Kamath and Steinke 2020 (Prop. 12; Balle et al. 2020 Thm 21), minimised over an order
+ * Canonne, Kamath and Steinke 2020 (Prop. 12; Balle et al. 2020 Thm 21), then tightened at the
+ * optimal order by the exact single-order conversion ({@link OptimalConversion}); minimised over an order
  * grid from 1.01 to 4096 that includes every order dp_accounting and Opacus use, so its epsilon is
  * never larger than theirs for the same curve. Pure-DP events (a finite epsilon at order
  * infinity) are also composed on their own, and the smaller epsilon is reported.
@@ -168,6 +169,11 @@ public final class RdpAccountant {
         bestOrder = refined[0];
       }
     }
+    if (Double.isFinite(best) && best > 0 && !curves.isEmpty()) {
+      // The optimal conversion at the best order is never looser than the CKS bound.
+      double opt = OptimalConversion.epsilon(bestOrder, rdpAt(bestOrder), delta, best);
+      best = Math.min(best, opt);
+    }
     best = Math.max(0, best);
     if (allPure && pureEpsilon < best) {
       return new Result(pureEpsilon, delta, Double.POSITIVE_INFINITY);
@@ -206,7 +212,11 @@ public final class RdpAccountant {
     if (allPure && pureEpsilon <= epsilon) {
       return new Result(epsilon, 0, Double.POSITIVE_INFINITY);
     }
-    return new Result(epsilon, Math.exp(bestLog), bestOrder);
+    double d = Math.exp(bestLog);
+    if (!curves.isEmpty() && Double.isFinite(bestOrder)) {
+      d = Math.min(d, OptimalConversion.delta(bestOrder, rdpAt(bestOrder), epsilon));
+    }
+    return new Result(epsilon, d, bestOrder);
   }
 
   /** Whether the optimal order for {@code delta} lies on the edge of the grid (widen the grid). */
