@@ -2,6 +2,8 @@ package dev.starling.node.privacy;
 
 import dev.starling.aggregator.Aggregator;
 import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Codec;
+import dev.starling.node.wire.codec.Fp32Codec;
 import dev.starling.node.wire.proto.Tensor;
 import dev.starling.privacy.mechanism.Clipping;
 import dev.starling.privacy.rdp.RdpCurve;
@@ -36,11 +38,15 @@ public sealed interface UpdatePrivacy {
   /** A short name for reports. */
   String name();
 
-  /** No privacy: FP32 updates and the configured aggregator. */
-  record None() implements UpdatePrivacy {
+  /** No privacy: updates in the configured codec (FP32 by default) and the configured aggregator. */
+  record None(Codec codec) implements UpdatePrivacy {
+    public None() {
+      this(new Fp32Codec());
+    }
+
     @Override
     public Tensor encode(float[] delta, UniformRandomProvider rng) {
-      return Tensors.fp32(delta);
+      return codec.encode(delta, rng);
     }
 
     @Override
@@ -65,18 +71,23 @@ public sealed interface UpdatePrivacy {
    * expected number of clients. Accounted as the Poisson-subsampled Gaussian with rate q per
    * round, add/remove-one client.
    */
-  record CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate) implements UpdatePrivacy {
+  record CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate, Codec codec)
+      implements UpdatePrivacy {
     public CentralGaussian {
       if (!(clipNorm > 0) || !(noiseMultiplier >= 0) || !(samplingRate > 0 && samplingRate <= 1)) {
         throw new IllegalArgumentException("need clip > 0, noise multiplier >= 0 and sampling rate in (0, 1]");
       }
     }
 
+    public CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate) {
+      this(clipNorm, noiseMultiplier, samplingRate, new Fp32Codec());
+    }
+
     @Override
     public Tensor encode(float[] delta, UniformRandomProvider rng) {
       float[] v = delta.clone();
       Clipping.l2(v, clipNorm);
-      return Tensors.fp32(v);
+      return codec.encode(v, rng);
     }
 
     @Override

@@ -50,6 +50,34 @@ public final class Tensors {
         .setData(UnsafeByteOperations.unsafeWrap(data)).build();
   }
 
+  private static byte[] bytesOfSize(Tensor t, long expected, String what) {
+    if (t.getData().size() != expected) {
+      throw new InvalidMessageException(what + " tensor of length " + t.getLength() + " carries " + t.getData().size()
+          + " bytes, expected " + expected);
+    }
+    return t.getData().toByteArray();
+  }
+
+  /** Validated per-block scales of an INT8 or E3M0 tensor. */
+  private static float[] scales(Tensor t, int n, String what) {
+    int block = t.getBlockSize();
+    if (block < 1) {
+      throw new InvalidMessageException(what + " tensor with block size " + Integer.toUnsignedString(block) + " (must be >= 1)");
+    }
+    long blocks = ((long) n + block - 1) / block;
+    if (t.getScales().size() != blocks * 4) {
+      throw new InvalidMessageException(what + " tensor needs " + blocks + " float32 scales, carries " + t.getScales().size() + " bytes");
+    }
+    float[] s = new float[(int) blocks];
+    t.getScales().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(s);
+    for (int k = 0; k < s.length; k++) {
+      if (!(s[k] >= 0) || Float.isInfinite(s[k])) {
+        throw new InvalidMessageException(what + " scale " + k + " is " + s[k] + " (must be finite and >= 0)");
+      }
+    }
+    return s;
+  }
+
   private static float[] decodeRqm(Tensor t, int n) {
     int levels = t.getLevels();
     double outer = t.getOuter();
@@ -104,6 +132,40 @@ public final class Tensors {
         data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
       }
       case RQM -> out = decodeRqm(t, expectedLength);
+      case BF16 -> {
+        byte[] b = bytesOfSize(t, expectedLength * 2L, "BF16");
+        out = new float[expectedLength];
+        for (int i = 0; i < expectedLength; i++) {
+          out[i] = Float.intBitsToFloat(((b[2 * i] & 0xFF) | (b[2 * i + 1] & 0xFF) << 8) << 16);
+        }
+      }
+      case INT8 -> {
+        float[] scales = scales(t, expectedLength, "INT8");
+        byte[] b = bytesOfSize(t, expectedLength, "INT8");
+        int block = t.getBlockSize();
+        out = new float[expectedLength];
+        for (int i = 0; i < expectedLength; i++) {
+          out[i] = b[i] * (scales[i / block] / 127f);
+        }
+      }
+      case E3M0 -> {
+        float[] scales = scales(t, expectedLength, "E3M0");
+        byte[] b = bytesOfSize(t, (expectedLength + 1L) / 2, "E3M0");
+        int block = t.getBlockSize();
+        float[] table = new float[16];
+        out = new float[expectedLength];
+        int current = -1;
+        for (int i = 0; i < expectedLength; i++) {
+          int k = i / block;
+          if (k != current) {
+            for (int c = 0; c < 16; c++) {
+              table[c] = dev.starling.node.wire.codec.E3m0Codec.value(c, scales[k]);
+            }
+            current = k;
+          }
+          out[i] = table[(b[i >> 1] >> ((i & 1) << 2)) & 0xF];
+        }
+      }
       default -> throw new InvalidMessageException("unsupported tensor encoding " + t.getEncodingValue());
     }
     for (int i = 0; i < out.length; i++) {

@@ -195,7 +195,10 @@ public final class ConfigLoader {
     SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
     return new SimConfig(
         c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data, model,
-        clients, training, server, net, devices, privacy, c.integer("simulation.compute-threads", 0, 1024), output,
+        clients, training, server, net, devices, privacy,
+        new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
+            c.bool("codec-stochastic")),
+        c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
   }
 

@@ -10,8 +10,12 @@ import java.nio.file.Path;
  */
 public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
-    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, int computeThreads,
+    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec,
+    int computeThreads,
     Output output, Config resolved) {
+
+  /** How updates are encoded on the wire. */
+  public record CodecCfg(String name, int block, boolean stochastic) {}
 
   /** Differential privacy of client updates. */
   public record Privacy(

@@ -13,6 +13,8 @@ import dev.starling.aggregator.ServerSgd;
 import dev.starling.aggregator.TrimmedMean;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.privacy.UpdatePrivacy;
+import dev.starling.node.wire.codec.Codec;
+import dev.starling.node.wire.codec.Codecs;
 import dev.starling.privacy.rqm.RqmParams;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.sampling.client.ClientSampler;
@@ -100,11 +102,13 @@ public final class Components {
   }
 
   /** The update privacy a config asks for; {@code coordinates} is the model size. */
-  public static UpdatePrivacy privacy(SimConfig.Privacy p, int coordinates, double samplingRate) {
+  public static UpdatePrivacy privacy(SimConfig.Privacy p, SimConfig.CodecCfg codecCfg, int coordinates,
+      double samplingRate) {
+    Codec codec = Codecs.of(codecCfg.name(), codecCfg.block(), codecCfg.stochastic());
     try {
       return switch (p.mechanism()) {
-        case "none" -> new UpdatePrivacy.None();
-        case "gaussian" -> new UpdatePrivacy.CentralGaussian(p.clip(), p.noiseMultiplier(), samplingRate);
+        case "none" -> new UpdatePrivacy.None(codec);
+        case "gaussian" -> new UpdatePrivacy.CentralGaussian(p.clip(), p.noiseMultiplier(), samplingRate, codec);
         case "rqm" -> new UpdatePrivacy.LocalRqm(
             new RqmParams(p.clip(), p.rqmRangeRatio() * p.clip(), p.rqmLevels(), p.rqmLevels() == 2 ? 0.5 : p.rqmKeepProb()),
             coordinates, samplingRate);

@@ -71,7 +71,7 @@ public final class FlSimulation {
       default -> (int) Math.max(1, Math.round(srv.poissonRate() * n));
     };
     double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) expected / n;
-    UpdatePrivacy privacy = Components.privacy(cfg.privacy(), initial.length, samplingRate);
+    UpdatePrivacy privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate);
     PrivacyLedger ledger = privacy.roundCurve() == null ? null
         : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
     boolean[] done = new boolean[1];
