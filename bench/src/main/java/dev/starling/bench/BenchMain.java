@@ -18,6 +18,32 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) throws RunnerException {
+    if (args.length > 0 && args[0].equals("codecs")) {
+      Collection<RunResult> results = new Runner(new OptionsBuilder().include(CodecBench.class.getSimpleName()).build()).run();
+      Map<String, Double> copyMs = new LinkedHashMap<>();
+      for (RunResult r : results) {
+        if (r.getParams().getBenchmark().endsWith("memoryCopy")) {
+          copyMs.put(r.getParams().getParam("codec"), r.getPrimaryResult().getScore());
+        }
+      }
+      double gb = 4.0 * CodecBench.N / 1e9;
+      System.out.println();
+      System.out.println("| codec | direction | ms | GB/s of float32 | memory copy GB/s (same fork) | ratio |");
+      System.out.println("|---|---|---|---|---|---|");
+      for (RunResult r : results) {
+        String m = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+        if (m.equals("memoryCopy")) {
+          continue;
+        }
+        String codec = r.getParams().getParam("codec");
+        double ms = r.getPrimaryResult().getScore();
+        double base = gb / (copyMs.get(codec) / 1e3);
+        double rate = gb / (ms / 1e3);
+        System.out.println(String.format(Locale.ROOT, "| %s | %s | %.2f ± %.2f | %.2f | %.2f | %.2f |", codec, m, ms,
+            r.getPrimaryResult().getScoreError(), rate, base, rate / base));
+      }
+      return;
+    }
     if (args.length > 0 && args[0].equals("privacy")) {
       Collection<RunResult> results = new Runner(new OptionsBuilder().include(PrivacyBench.class.getSimpleName()).build()).run();
       System.out.println();

@@ -143,34 +143,51 @@ public final class Tensors {
         float[] scales = scales(t, expectedLength, "INT8");
         byte[] b = bytesOfSize(t, expectedLength, "INT8");
         int block = t.getBlockSize();
-        out = new float[expectedLength];
-        for (int i = 0; i < expectedLength; i++) {
-          out[i] = b[i] * (scales[i / block] / 127f);
-        }
+        float[] o = new float[expectedLength];
+        dev.starling.aggregator.VectorKernels.parallelRanges(scales.length, dev.starling.aggregator.VectorKernels.threads(),
+            (from, to) -> {
+              for (int k = from; k < to; k++) {
+                float f = scales[k] / 127f;
+                int end = Math.min(o.length, (k + 1) * block);
+                for (int i = k * block; i < end; i++) {
+                  o[i] = b[i] * f;
+                }
+              }
+            });
+        out = o;
       }
       case E3M0 -> {
         float[] scales = scales(t, expectedLength, "E3M0");
         byte[] b = bytesOfSize(t, (expectedLength + 1L) / 2, "E3M0");
         int block = t.getBlockSize();
-        float[] table = new float[16];
-        out = new float[expectedLength];
-        int current = -1;
-        for (int i = 0; i < expectedLength; i++) {
-          int k = i / block;
-          if (k != current) {
-            for (int c = 0; c < 16; c++) {
-              table[c] = dev.starling.node.wire.codec.E3m0Codec.value(c, scales[k]);
-            }
-            current = k;
-          }
-          out[i] = table[(b[i >> 1] >> ((i & 1) << 2)) & 0xF];
+        float[] o = new float[expectedLength];
+        // Codes 0..15 map to +-2^(e-7) (0 for e = 0); one multiply by the block scale per value.
+        float[] unit = new float[16];
+        for (int c = 0; c < 16; c++) {
+          unit[c] = dev.starling.node.wire.codec.E3m0Codec.value(c, 1f);
         }
+        int grain = (block & 1) == 0 ? 1 : 2;
+        int blocks = scales.length;
+        dev.starling.aggregator.VectorKernels.parallelRanges(blocks / grain + 1, dev.starling.aggregator.VectorKernels.threads(),
+            (from, to) -> {
+              for (int k = from * grain; k < Math.min(blocks, to * grain); k++) {
+                float s = scales[k];
+                int end = Math.min(o.length, (k + 1) * block);
+                for (int i = k * block; i < end; i++) {
+                  o[i] = unit[(b[i >> 1] >> ((i & 1) << 2)) & 0xF] * s;
+                }
+              }
+            });
+        out = o;
       }
       default -> throw new InvalidMessageException("unsupported tensor encoding " + t.getEncodingValue());
     }
-    for (int i = 0; i < out.length; i++) {
-      if (!Float.isFinite(out[i])) {
-        throw new InvalidMessageException("tensor value " + i + " is " + out[i] + " (NaN and Inf are rejected)");
+    if (t.getEncoding() == Encoding.FP32 || t.getEncoding() == Encoding.BF16) {
+      // INT8, E3M0 and RQM values are finite by construction once their scales are validated.
+      for (int i = 0; i < out.length; i++) {
+        if (!Float.isFinite(out[i])) {
+          throw new InvalidMessageException("tensor value " + i + " is " + out[i] + " (NaN and Inf are rejected)");
+        }
       }
     }
     return out;

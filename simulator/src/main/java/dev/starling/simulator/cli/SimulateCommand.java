@@ -6,6 +6,7 @@ import dev.starling.simulator.report.MetricsRow;
 import dev.starling.simulator.report.RunResult;
 import dev.starling.simulator.report.RunWriter;
 import dev.starling.simulator.scenario.DataLoader;
+import dev.starling.simulator.scenario.DilocoSimulation;
 import dev.starling.simulator.scenario.FlSimulation;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -62,16 +63,21 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     PrintStream err = System.err;
     DataLoader.Loaded data = DataLoader.load(cfg, quiet ? line -> { } : err::println);
-    Progress progress = new Progress(cfg.rounds(), quiet ? null : err);
+    int totalRounds = "diloco".equals(cfg.algorithm())
+        ? (int) (cfg.diloco().totalSteps() / cfg.diloco().innerSteps()) : cfg.rounds();
+    Progress progress = new Progress(totalRounds, quiet ? null : err);
     RunResult result;
     Map<String, Object> summary;
     try (RunWriter writer = new RunWriter(dir)) {
       if (!quiet) {
-        err.printf(Locale.ROOT, "%s: %s, %d clients, %d rounds, %s on %s (%d train / %d test); results in %s%n",
-            cfg.name(), cfg.algorithm(), cfg.clients(), cfg.rounds(), cfg.model().type(), data.train().name(),
-            data.train().size(), data.test().size(), dir);
+        boolean diloco = "diloco".equals(cfg.algorithm());
+        err.printf(Locale.ROOT, "%s: %s, %d %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
+            cfg.name(), cfg.algorithm(), diloco ? cfg.diloco().replicas() : cfg.clients(), diloco ? "replicas" : "clients",
+            totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
       }
-      result = FlSimulation.run(cfg, data, writer, progress::update);
+      result = "diloco".equals(cfg.algorithm())
+          ? DilocoSimulation.run(cfg, data, writer, progress::update)
+          : FlSimulation.run(cfg, data, writer, progress::update);
       progress.finish();
       summary = writer.finish(result, cfg.resolved(), Provenance.of(cfg.data().dataset(), data.sha256()), cfg.output().plot());
     }

@@ -93,7 +93,7 @@ public final class ConfigLoader {
   }
 
   static SimConfig read(StrictConfig c) {
-    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad");
+    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad", "diloco");
     String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf");
     String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
     int clients = c.integer("clients.count", 1, 1_000_000);
@@ -198,8 +198,29 @@ public final class ConfigLoader {
         clients, training, server, net, devices, privacy,
         new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
             c.bool("codec-stochastic")),
+        diloco(c),
         c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
+  }
+
+  private static SimConfig.Diloco diloco(StrictConfig c) {
+    int h = c.integer("diloco.inner-steps", 1, 1_000_000);
+    int p = c.integer("diloco.fragments", 1, 1_000_000);
+    if (h % p != 0) {
+      throw new ConfigError("config key 'diloco.fragments': " + p + " does not divide diloco.inner-steps = " + h);
+    }
+    int tau = c.integer("diloco.overlap", 0, 1_000_000);
+    if (tau >= h / p) {
+      throw new ConfigError("config key 'diloco.overlap': " + tau + " is out of range (allowed 0 <= tau < H/P = " + h / p + ")");
+    }
+    long total = c.longValue("diloco.total-steps");
+    if (total < h || total % h != 0) {
+      throw new ConfigError("config key 'diloco.total-steps': " + total + " must be a positive multiple of diloco.inner-steps = " + h);
+    }
+    return new SimConfig.Diloco(c.integer("diloco.replicas", 1, 10_000), h, total, p,
+        "strided".equals(c.choice("diloco.pattern", "strided", "sequential")), tau,
+        c.number("diloco.mix", 0, false, 1), c.number("diloco.outer-lr", 0, true, 1e3),
+        c.number("diloco.outer-momentum", 0, false, 0.999999), c.integer("diloco.batch-size", 1, 1_000_000));
   }
 
   private static Path optionalPath(String s) {

@@ -10,9 +10,14 @@ import java.nio.file.Path;
  */
 public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
-    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec,
+    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, Diloco diloco,
     int computeThreads,
     Output output, Config resolved) {
+
+  /** (Streaming) DiLoCo settings. */
+  public record Diloco(
+      int replicas, int innerSteps, long totalSteps, int fragments, boolean strided, int overlap, double mix,
+      double outerLr, double outerMomentum, int batchSize) {}
 
   /** How updates are encoded on the wire. */
   public record CodecCfg(String name, int block, boolean stochastic) {}

@@ -13,7 +13,8 @@ import java.util.List;
  */
 public record RunResult(
     String name, String algorithm, long seed, List<MetricsRow> rows, float[] finalParams, double wallSeconds,
-    double computeSeconds, double trainingComputeSeconds, Path outDir, String failure, String stopReason) {
+    double computeSeconds, double trainingComputeSeconds, Path outDir, String failure, String stopReason,
+    java.util.Map<String, Object> extras) {
 
   public Double finalAccuracy() {
     for (int i = rows.size() - 1; i >= 0; i--) {

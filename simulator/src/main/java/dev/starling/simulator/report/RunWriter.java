@@ -128,6 +128,9 @@ public final class RunWriter implements AutoCloseable {
     s.put("epsilon", r.epsilon());
     s.put("delta", r.epsilon() == null ? null : resolved.getDouble("privacy.delta"));
     s.put("privacy_mechanism", resolved.getString("privacy.mechanism"));
+    if (r.extras() != null) {
+      s.putAll(r.extras());
+    }
     s.put("config_sha256", configSha256(resolved));
     s.put("final_model_sha256", r.finalParams() == null ? null : modelSha256(r.finalParams()));
     s.put("provenance", provenance);

@@ -129,7 +129,7 @@ public final class FlSimulation {
       }
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
-          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0]);
+          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0], null);
     }
   }
 }

@@ -101,7 +101,16 @@ public final class SimHarness implements AutoCloseable {
     if (!network.isBound(id)) {
       throw new IllegalStateException("node " + id + " did not bind its network inbox during setup");
     }
+    refs.put(id, ref);
     return ref;
+  }
+
+  private final java.util.Map<Integer, ActorRef<?>> refs = new java.util.HashMap<>();
+
+  /** Sends {@code msg} to node {@code id} as if from outside (used to start nodes). */
+  @SuppressWarnings("unchecked")
+  public <T> void tell(int id, T msg) {
+    ((ActorRef<T>) refs.get(id)).tell(msg);
   }
 
   /** Wraps a node so that an exception in it aborts the run with that exception, instead of a stall. */

@@ -11,6 +11,38 @@ final class BlockScales {
     return (n + block - 1) / block;
   }
 
+  /**
+   * Per-block absmax in one parallel pass that also rejects NaN and Inf (fused, so encoding reads
+   * the input once before quantizing it).
+   */
+  static float[] absMaxChecked(float[] v, int block) {
+    float[] s = new float[blocks(v.length, block)];
+    int[] bad = {-1};
+    dev.starling.aggregator.VectorKernels.parallelRanges(s.length, dev.starling.aggregator.VectorKernels.threads(),
+        (from, to) -> {
+          for (int k = from; k < to; k++) {
+            // Non-negative floats order like their bits, so an int max (which vectorizes) is the
+            // absmax; NaN and Inf have bits above MAX_VALUE's and surface as a non-finite maximum.
+            int mb = 0;
+            int end = Math.min(v.length, (k + 1) * block);
+            for (int i = k * block; i < end; i++) {
+              mb = Math.max(mb, Float.floatToRawIntBits(v[i]) & 0x7FFFFFFF);
+            }
+            float m = Float.intBitsToFloat(mb);
+            if (mb > 0x7F7FFFFF) {
+              synchronized (bad) {
+                bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);
+              }
+            }
+            s[k] = m;
+          }
+        });
+    if (bad[0] >= 0) {
+      Codec.requireFinite(java.util.Arrays.copyOfRange(v, bad[0] * block, Math.min(v.length, (bad[0] + 1) * block)));
+    }
+    return s;
+  }
+
   static float[] absMax(float[] v, int block) {
     float[] s = new float[blocks(v.length, block)];
     for (int k = 0; k < s.length; k++) {

@@ -24,27 +24,38 @@ public final class Int8Codec implements Codec {
 
   @Override
   public Tensor encode(float[] values, UniformRandomProvider rng) {
-    Codec.requireFinite(values);
-    float[] scales = BlockScales.absMax(values, block);
+    float[] scales = BlockScales.absMaxChecked(values, block);
     byte[] out = new byte[values.length];
-    for (int k = 0; k < scales.length; k++) {
-      float s = scales[k];
-      if (s == 0) {
-        continue;
-      }
-      float inv = 127f / s;
-      int end = Math.min(values.length, (k + 1) * block);
-      for (int i = k * block; i < end; i++) {
-        float y = values[i] * inv;
-        int q;
-        if (stochastic) {
-          float f = (float) Math.floor(y);
-          q = (int) f + (rng.nextFloat() < y - f ? 1 : 0);
-        } else {
-          q = Math.round(Math.abs(y)) * (y < 0 ? -1 : 1);
+    if (stochastic) {
+      for (int k = 0; k < scales.length; k++) {
+        float s = scales[k];
+        if (s == 0) {
+          continue;
         }
-        out[i] = (byte) Math.max(-127, Math.min(127, q));
+        float inv = 127f / s;
+        int end = Math.min(values.length, (k + 1) * block);
+        for (int i = k * block; i < end; i++) {
+          float y = values[i] * inv;
+          float f = (float) Math.floor(y);
+          int q = (int) f + (rng.nextFloat() < y - f ? 1 : 0);
+          out[i] = (byte) Math.max(-127, Math.min(127, q));
+        }
       }
+    } else {
+      int n = values.length;
+      dev.starling.aggregator.VectorKernels.parallelRanges(scales.length, dev.starling.aggregator.VectorKernels.threads(),
+          (from, to) -> {
+            for (int k = from; k < to; k++) {
+              float s = scales[k];
+              float inv = s == 0 ? 0 : 127f / s;
+              int end = Math.min(n, (k + 1) * block);
+              for (int i = k * block; i < end; i++) {
+                // round half away from zero: |y| <= 127, so the truncating cast after adding 0.5 is exact
+                float y = values[i] * inv;
+                out[i] = (byte) (int) (y + Math.copySign(0.5f, y));
+              }
+            }
+          });
     }
     return Tensor.newBuilder().setLength(values.length).setEncoding(Encoding.INT8).setBlockSize(block)
         .setScales(UnsafeByteOperations.unsafeWrap(BlockScales.toBytes(scales)))

@@ -1,0 +1,183 @@
+package dev.starling.node.diloco;
+
+import dev.starling.node.data.Dataset;
+import dev.starling.node.learning.Evaluation;
+import dev.starling.node.learning.Model;
+import dev.starling.node.learning.ModelPool;
+import dev.starling.node.runtime.Inbound;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Codec;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.OuterAverage;
+import dev.starling.node.wire.proto.OuterGradient;
+import dev.starling.node.wire.proto.Tensor;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.rng.simple.RandomSource;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The deterministic quantized reduce of Streaming DiLoCo (diloco.md section 2.7): for each
+ * (fragment, sync) it decodes every replica's outer gradient, sums them in ascending replica id,
+ * divides by the number of participants, re-encodes the average exactly once and sends the same
+ * bytes to every replica. It keeps its own copy of the outer parameters (applying the same outer
+ * step to the same decoded bytes), evaluates it after every full round, and counts the bytes of
+ * each sync.
+ */
+public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command> {
+
+  /** What the reducer reacts to. */
+  public sealed interface Command permits Delivered, Evaluated {}
+
+  /** A network message. */
+  public record Delivered(Inbound inbound) implements Command {}
+
+  private record Evaluated(int round, Evaluation evaluation, double trainLoss, long bytes, Throwable failure)
+      implements Command {}
+
+  /** What the reducer needs. */
+  public record Setup(
+      int[] replicas, DilocoSchedule schedule, long rounds, float outerLr, float outerMomentum, float[] initialParams,
+      Codec codec, ModelPool models, Dataset testData, int evalEvery, long seed, DilocoListener listener) {}
+
+  private final NodePorts ports;
+  private final Setup s;
+  private final float[] global;
+  private final float[] momentum;
+  private final int[][] fragIdx;
+  private final Map<Long, Map<Integer, OuterGradient>> pending = new HashMap<>(); // key: fragment * 2^40 + sync
+  private final Map<Long, Long> bytesIn = new HashMap<>();
+  private final long[] completedSyncs;
+  private int roundsReported;
+  private double roundLoss;
+  private long roundBytes;
+
+  public static Behavior<Command> create(NodePorts ports, Setup setup) {
+    return Behaviors.setup(ctx -> new DilocoReducer(ctx, ports, setup));
+  }
+
+  private DilocoReducer(ActorContext<Command> ctx, NodePorts ports, Setup setup) {
+    super(ctx);
+    this.ports = ports;
+    this.s = setup;
+    this.global = setup.initialParams().clone();
+    this.momentum = new float[global.length];
+    int p = setup.schedule().fragments();
+    this.fragIdx = new int[p][];
+    for (int f = 0; f < p; f++) {
+      fragIdx[f] = setup.schedule().indices(f, global.length);
+    }
+    this.completedSyncs = new long[p];
+    ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(Evaluated.class, this::onEvaluated)
+        .build();
+  }
+
+  private Behavior<Command> onDelivered(Delivered d) {
+    Envelope env = d.inbound().envelope();
+    int from = d.inbound().from();
+    if (env.getBodyCase() != Envelope.BodyCase.OUTER_GRADIENT || java.util.Arrays.stream(s.replicas()).noneMatch(r -> r == from)) {
+      getContext().getLog().warn("reducer dropped {} from {}", env.getBodyCase(), from);
+      return this;
+    }
+    OuterGradient g = env.getOuterGradient();
+    int p = g.getFragment();
+    if (p >= fragIdx.length || g.getSync() <= completedSyncs[p]) {
+      getContext().getLog().warn("reducer dropped a stale or unknown gradient (fragment {}, sync {}) from {}", p, g.getSync(), from);
+      return this;
+    }
+    try {
+      Tensors.decode(g.getDelta(), fragIdx[p].length);
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("reducer dropped the gradient of replica {}: {}", from, e.getMessage());
+      return this;
+    }
+    long key = ((long) p << 40) | g.getSync();
+    pending.computeIfAbsent(key, k -> new TreeMap<>()).put(from, g);
+    bytesIn.merge(key, (long) env.getSerializedSize(), Long::sum);
+    if (pending.get(key).size() == s.replicas().length) {
+      reduce(p, g.getSync(), key);
+    }
+    return this;
+  }
+
+  private void reduce(int p, long sync, long key) {
+    Map<Integer, OuterGradient> grads = pending.remove(key);
+    int len = fragIdx[p].length;
+    float[] acc = new float[len];
+    double loss = 0;
+    for (OuterGradient g : grads.values()) { // ascending replica id
+      float[] d = Tensors.decode(g.getDelta(), len);
+      for (int j = 0; j < len; j++) {
+        acc[j] += d[j];
+      }
+      loss += g.getTrainLoss();
+    }
+    float inv = 1f / grads.size();
+    for (int j = 0; j < len; j++) {
+      acc[j] *= inv;
+    }
+    Tensor bytes = s.codec().encode(acc, RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(s.seed(), p, sync)));
+    float[] decoded = Tensors.decode(bytes, len); // the reducer uses the decoded bytes too
+    OuterNesterov.step(global, momentum, fragIdx[p], decoded, s.outerLr(), s.outerMomentum());
+    OuterAverage avg = OuterAverage.newBuilder().setFragment(p).setSync(sync).setAverage(bytes)
+        .setParticipants(grads.size()).build();
+    long out = 0;
+    for (int r : s.replicas()) {
+      Envelope.Builder e = Envelope.newBuilder().setOuterAverage(avg);
+      out += e.setSender(ports.id()).build().getSerializedSize();
+      ports.network().send(r, Envelope.newBuilder().setOuterAverage(avg));
+    }
+    long syncBytes = bytesIn.remove(key) + out;
+    s.listener().syncBytes(p, sync, syncBytes);
+    completedSyncs[p] = sync;
+    roundLoss += loss / grads.size() / fragIdx.length;
+    roundBytes += syncBytes;
+    long round = java.util.Arrays.stream(completedSyncs).min().orElse(0);
+    if (round > roundsReported) {
+      int r = (int) round;
+      roundsReported = r;
+      double l = roundLoss;
+      long b = roundBytes;
+      roundLoss = 0;
+      roundBytes = 0;
+      if (r % s.evalEvery() == 0 || r == s.rounds()) {
+        float[] snapshot = global.clone();
+        var self = getContext().getSelf();
+        ports.compute().submit(0, () -> {
+          Model m = s.models().get();
+          m.setParams(snapshot);
+          return m.evaluate(s.testData(), null);
+        }, (ev, err) -> self.tell(new Evaluated(r, ev, l, b, err)));
+      } else {
+        onEvaluated(new Evaluated(r, null, l, b, null));
+      }
+    }
+  }
+
+  private Behavior<Command> onEvaluated(Evaluated e) {
+    if (e.failure() != null) {
+      throw new IllegalStateException("evaluation failed", e.failure());
+    }
+    s.listener().roundCompleted(e.round(), e.evaluation() == null ? null : e.evaluation().accuracy(),
+        e.evaluation() == null ? null : e.evaluation().loss(), global, e.trainLoss(), e.bytes());
+    if (e.round() >= s.rounds()) {
+      s.listener().finished(global.clone());
+    }
+    return this;
+  }
+}

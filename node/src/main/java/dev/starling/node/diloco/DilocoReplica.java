@@ -1,0 +1,250 @@
+package dev.starling.node.diloco;
+
+import dev.starling.node.data.Dataset;
+import dev.starling.node.learning.Model;
+import dev.starling.node.learning.StepTrainer;
+import dev.starling.node.runtime.Inbound;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Codec;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.OuterAverage;
+import dev.starling.node.wire.proto.OuterGradient;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.rng.simple.RandomSource;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A (Streaming) DiLoCo replica (Douillard et al. 2023, 2025): inner AdamW steps on its own shard
+ * with optimizer state that is never reset; at each scheduled step it sends the outer gradient
+ * (global - local) of one fragment, encoded with the codec; {@code tau} steps later it applies the
+ * reducer's average with outer Nesterov to its saved copy of the global parameters and merges the
+ * fragment into its local parameters with weight {@code alpha}. Training runs in compute jobs
+ * that stop exactly at the next send or apply step.
+ */
+public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command> {
+
+  /** What a replica reacts to. */
+  public sealed interface Command permits Start, Delivered, StepsDone {}
+
+  /** Begin training. */
+  public record Start() implements Command {}
+
+  /** A network message. */
+  public record Delivered(Inbound inbound) implements Command {}
+
+  private record StepsDone(long upTo, double loss, Throwable failure) implements Command {}
+
+  /** What a replica needs. */
+  public record Setup(
+      int reducer, DilocoSchedule schedule, long totalSteps, int batchSize, float outerLr, float outerMomentum,
+      Model model, float[] initialParams, Dataset data, int[] indices, Codec codec, long seed, DilocoListener listener,
+      double flopsPerSample) {}
+
+  private record InFlight(long sync, long applyAt) {}
+
+  private final NodePorts ports;
+  private final Setup s;
+  private final float[] global;
+  private final float[] momentum;
+  private final int n;
+  private final int[][] fragIdx;
+  private final long[] syncs;
+  private final Map<Integer, InFlight> inflight = new TreeMap<>();
+  private final Map<Integer, Map<Long, float[]>> arrived = new HashMap<>();
+  private long t;
+  private boolean training;
+  private boolean done;
+  private double lossSum;
+  private long lossSteps;
+
+  public static Behavior<Command> create(NodePorts ports, Setup setup) {
+    return Behaviors.setup(ctx -> new DilocoReplica(ctx, ports, setup));
+  }
+
+  private DilocoReplica(ActorContext<Command> ctx, NodePorts ports, Setup setup) {
+    super(ctx);
+    this.ports = ports;
+    this.s = setup;
+    this.n = setup.initialParams().length;
+    this.global = setup.initialParams().clone();
+    this.momentum = new float[n];
+    int p = setup.schedule().fragments();
+    this.fragIdx = new int[p][];
+    for (int f = 0; f < p; f++) {
+      fragIdx[f] = setup.schedule().indices(f, n);
+    }
+    this.syncs = new long[p];
+    setup.model().setParams(global);
+    setup.model().resetOptimizer();
+    ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Start.class, m -> advance())
+        .onMessage(StepsDone.class, this::onSteps)
+        .onMessage(Delivered.class, this::onDelivered)
+        .build();
+  }
+
+  /** Trains up to the next step where something happens, unless blocked or finished. */
+  private Behavior<Command> advance() {
+    if (training || done) {
+      return this;
+    }
+    if (t >= s.totalSteps()) {
+      // No more steps: whatever is in flight is applied as soon as its average arrives.
+      inflight.replaceAll((p, f) -> new InFlight(f.sync(), Math.min(f.applyAt(), t)));
+      applyDue();
+      if (inflight.isEmpty()) {
+        finish();
+      }
+      return this;
+    }
+    // Blocked: an apply is due now and its average has not arrived.
+    for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
+      if (e.getValue().applyAt() <= t) {
+        return this;
+      }
+    }
+    long period = s.schedule().period();
+    long next = Math.min(s.totalSteps(), (t / period + 1) * period);
+    for (InFlight f : inflight.values()) {
+      next = Math.min(next, f.applyAt());
+    }
+    long from = t + 1;
+    int count = (int) (next - t);
+    long upTo = next;
+    training = true;
+    var self = getContext().getSelf();
+    long seed = Seeds.derive(s.seed(), ports.id());
+    ports.compute().submit(count * (double) s.batchSize() * s.flopsPerSample(),
+        () -> StepTrainer.run(s.model(), s.data(), s.indices(), s.batchSize(), seed, from, count),
+        (loss, err) -> self.tell(new StepsDone(upTo, loss == null ? 0 : loss, err)));
+    return this;
+  }
+
+  private Behavior<Command> onSteps(StepsDone d) {
+    training = false;
+    if (d.failure() != null) {
+      throw new IllegalStateException("replica " + ports.id() + " failed to train", d.failure());
+    }
+    lossSum += d.loss() * (d.upTo() - t);
+    lossSteps += d.upTo() - t;
+    t = d.upTo();
+    int p = s.schedule().fragmentSentAt(t);
+    if (p >= 0) {
+      send(p);
+    }
+    applyDue();
+    return advance();
+  }
+
+  private void send(int p) {
+    float[] local = s.model().params();
+    float[] delta = new float[fragIdx[p].length];
+    for (int j = 0; j < delta.length; j++) {
+      int i = fragIdx[p][j];
+      delta[j] = global[i] - local[i];
+    }
+    long sync = ++syncs[p];
+    var rng = RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(s.seed(), ports.id(), p, sync));
+    OuterGradient g = OuterGradient.newBuilder().setFragment(p).setSync(sync).setDelta(s.codec().encode(delta, rng))
+        .setTrainLoss((float) (lossSteps == 0 ? 0 : lossSum / lossSteps)).build();
+    lossSum = 0;
+    lossSteps = 0;
+    ports.network().send(s.reducer(), Envelope.newBuilder().setOuterGradient(g));
+    long applyAt = t >= s.totalSteps() ? t : t + s.schedule().overlap();
+    inflight.put(p, new InFlight(sync, applyAt));
+  }
+
+  private Behavior<Command> onDelivered(Delivered d) {
+    Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() != Envelope.BodyCase.OUTER_AVERAGE || d.inbound().from() != s.reducer()) {
+      getContext().getLog().warn("replica {} dropped {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
+      return this;
+    }
+    OuterAverage a = env.getOuterAverage();
+    int p = a.getFragment();
+    if (p >= fragIdx.length) {
+      getContext().getLog().warn("replica {} dropped an average for unknown fragment {}", ports.id(), p);
+      return this;
+    }
+    float[] avg;
+    try {
+      avg = Tensors.decode(a.getAverage(), fragIdx[p].length);
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("replica {} dropped an average: {}", ports.id(), e.getMessage());
+      return this;
+    }
+    arrived.computeIfAbsent(p, k -> new HashMap<>()).put(a.getSync(), avg);
+    applyDue();
+    return advance();
+  }
+
+  /** Applies every in-flight fragment whose step has come and whose average is here. */
+  private void applyDue() {
+    var it = inflight.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      int p = e.getKey();
+      InFlight f = e.getValue();
+      if (f.applyAt() > t) {
+        continue;
+      }
+      float[] avg = arrived.getOrDefault(p, Map.of()).get(f.sync());
+      if (avg == null) {
+        continue;
+      }
+      arrived.get(p).remove(f.sync());
+      it.remove();
+      apply(p, f.sync(), avg);
+    }
+  }
+
+  private void apply(int p, long sync, float[] avg) {
+    int[] idx = fragIdx[p];
+    OuterNesterov.step(global, momentum, idx, avg, s.outerLr(), s.outerMomentum());
+    float[] local = s.model().params();
+    float alpha = (float) s.schedule().mix();
+    for (int i : idx) {
+      local[i] = alpha * local[i] + (1 - alpha) * global[i];
+    }
+    s.model().setParams(local);
+    s.listener().replicaApplied(ports.id(), p, sync, sha(global));
+    if (t >= s.totalSteps() && inflight.isEmpty()) {
+      finish();
+    }
+  }
+
+  private void finish() {
+    if (!done) {
+      done = true;
+      s.listener().replicaFinished(ports.id());
+    }
+  }
+
+  static String sha(float[] v) {
+    try {
+      ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(v);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
