@@ -43,6 +43,29 @@ final class BlockScales {
     return s;
   }
 
+  /**
+   * The absmax of v[from, to), +infinity (or NaN bits) when a value is not finite. Four
+   * independent accumulators over int bits (non-negative floats order like their bits).
+   */
+  static float absMaxOf(float[] v, int from, int to) {
+    int m0 = 0;
+    int m1 = 0;
+    int m2 = 0;
+    int m3 = 0;
+    int i = from;
+    for (; i + 3 < to; i += 4) {
+      m0 = Math.max(m0, Float.floatToRawIntBits(v[i]) & 0x7FFFFFFF);
+      m1 = Math.max(m1, Float.floatToRawIntBits(v[i + 1]) & 0x7FFFFFFF);
+      m2 = Math.max(m2, Float.floatToRawIntBits(v[i + 2]) & 0x7FFFFFFF);
+      m3 = Math.max(m3, Float.floatToRawIntBits(v[i + 3]) & 0x7FFFFFFF);
+    }
+    for (; i < to; i++) {
+      m0 = Math.max(m0, Float.floatToRawIntBits(v[i]) & 0x7FFFFFFF);
+    }
+    int m = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    return m > 0x7F7FFFFF ? Float.POSITIVE_INFINITY : Float.intBitsToFloat(m);
+  }
+
   static float[] absMax(float[] v, int block) {
     float[] s = new float[blocks(v.length, block)];
     for (int k = 0; k < s.length; k++) {

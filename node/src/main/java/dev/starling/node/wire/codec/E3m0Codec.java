@@ -33,7 +33,7 @@ public final class E3m0Codec implements Codec {
    * mantissa is above one half (a > 1.5 * 2^e), and any a above 2^-7 is nearer 2^-6 than 0.
    */
   public static int code(float a) {
-    int bits = Float.floatToRawIntBits(a);
+    int bits = Float.floatToRawIntBits(Math.min(a, 1f));
     int e = ((bits + 0x3FFFFF) >>> 23) - 120; // 127 - 7
     e = Math.max(0, Math.min(7, e));
     int aboveHalfOfSmallest = (0x3C000000 - bits) >>> 31; // a > 2^-7
@@ -43,24 +43,44 @@ public final class E3m0Codec implements Codec {
   @Override
   public Tensor encode(float[] values, UniformRandomProvider rng) {
     int n = values.length;
-    float[] scales = BlockScales.absMaxChecked(values, block);
     byte[] out = new byte[(n + 1) / 2];
     if (stochastic) {
+      float[] scales = BlockScales.absMaxChecked(values, block);
       for (int k = 0; k < scales.length; k++) {
         encodeBlockStochastic(values, scales[k], k * block, Math.min(n, (k + 1) * block), out, rng);
       }
     } else {
-      // Deterministic: blocks are independent, so split them over the cores (an even block size
-      // keeps every range starting on a byte boundary).
-      int blocks = scales.length;
+      int blocks = BlockScales.blocks(n, block);
+      float[] scales = new float[blocks];
       int grain = (block & 1) == 0 ? 1 : 2;
+      int[] bad = {-1};
+      // One pass over memory: absmax then codes for each block while it is in L1, blocks split
+      // over the cores (an even block size keeps every range on a byte boundary).
       dev.starling.aggregator.VectorKernels.parallelRanges(blocks / grain + 1, dev.starling.aggregator.VectorKernels.threads(),
           (from, to) -> {
             for (int k = from * grain; k < Math.min(blocks, to * grain); k++) {
-              encodeBlock(values, scales[k], k * block, Math.min(n, (k + 1) * block), out);
+              int base = k * block;
+              int end = Math.min(n, base + block);
+              float s = BlockScales.absMaxOf(values, base, end);
+              if (!(s <= Float.MAX_VALUE)) {
+                synchronized (bad) {
+                  bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);
+                }
+                continue;
+              }
+              scales[k] = s;
+              encodeBlock(values, s, base, end, out);
             }
           });
+      if (bad[0] >= 0) {
+        Codec.requireFinite(java.util.Arrays.copyOfRange(values, bad[0] * block, Math.min(n, (bad[0] + 1) * block)));
+      }
+      return tensor(n, out, scales);
     }
+    return tensor(n, out, BlockScales.absMax(values, block));
+  }
+
+  private Tensor tensor(int n, byte[] out, float[] scales) {
     return Tensor.newBuilder().setLength(n).setEncoding(Encoding.E3M0).setBlockSize(block)
         .setScales(UnsafeByteOperations.unsafeWrap(BlockScales.toBytes(scales)))
         .setData(UnsafeByteOperations.unsafeWrap(out)).build();
@@ -77,12 +97,14 @@ public final class E3m0Codec implements Codec {
       CODES.set(codes);
     }
     for (int j = 0; j < len; j++) {
-      int xb = Float.floatToRawIntBits(values[from + j]);
-      // |x| / s clamped to 1 on the bits (int min vectorizes; Math.min on floats does not)
-      int bits = Math.min(Float.floatToRawIntBits(Float.intBitsToFloat(xb & 0x7FFFFFFF) * inv), 0x3F800000);
-      int e = Math.max(0, Math.min(7, ((bits + 0x3FFFFF) >>> 23) - 120));
-      e = Math.max(e, (0x3C000000 - bits) >>> 31);
-      codes[j] = (byte) (((xb >>> 31) << 3) | e); // sign kept even for zero, as specified
+      float x = values[from + j];
+      // Branch- and min/max-free so C2 vectorizes it: |x| <= s, so the rounded exponent never
+      // exceeds 7; negative codes are masked to 0; (2^-7, 2^-6) rounds up to code 1.
+      int bits = Float.floatToRawIntBits(Math.abs(x) * inv);
+      int e = ((bits + 0x3FFFFF) >>> 23) - 120;
+      e &= ~(e >> 31);
+      e += ((0x3C000000 - bits) >>> 31) & ((e - 1) >>> 31);
+      codes[j] = (byte) (((Float.floatToRawIntBits(x) >>> 31) << 3) | e); // sign kept even for zero, as specified
     }
     int i = from;
     int j = 0;
