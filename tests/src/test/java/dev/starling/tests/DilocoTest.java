@@ -103,6 +103,9 @@ class DilocoTest {
     RunResult sim = simulate(cfg, null);
     assertEquals(5, sim.rows().size());
     assertEquals(RunWriter.modelSha256(reference(cfg)), RunWriter.modelSha256(sim.finalParams()));
+    Object[] ckpt = RunWriter.readCheckpoint(dir.resolve("plain-out/outer-checkpoint.bin"));
+    assertEquals(5, ckpt[0], "the checkpoint is of the last outer round");
+    assertEquals(RunWriter.modelSha256(sim.finalParams()), RunWriter.modelSha256((float[]) ckpt[1]));
   }
 
   @Test

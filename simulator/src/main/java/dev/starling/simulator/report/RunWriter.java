@@ -85,6 +85,40 @@ public final class RunWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code name} atomically (a temporary file, then a rename): magic "STRL", format 1, round,
+   * length, then the parameters as little-endian float32. A crash mid-write leaves the previous one.
+   */
+  public void checkpoint(String name, int round, float[] params) {
+    ByteBuffer b = ByteBuffer.allocate(16 + params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 'S').put((byte) 'T').put((byte) 'R').put((byte) 'L').putInt(1).putInt(round).putInt(params.length);
+    b.asFloatBuffer().put(params);
+    Path tmp = dir.resolve(name + ".tmp");
+    try {
+      Files.write(tmp, b.array());
+      Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a checkpoint written by {@link #checkpoint}: {round, params}. */
+  public static Object[] readCheckpoint(Path file) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    if (b.remaining() < 16 || b.get() != 'S' || b.get() != 'T' || b.get() != 'R' || b.get() != 'L' || b.getInt() != 1) {
+      throw new IOException(file + " is not a Starling checkpoint");
+    }
+    int round = b.getInt();
+    int n = b.getInt();
+    if (n < 0 || b.remaining() != n * 4L) {
+      throw new IOException(file + " is truncated");
+    }
+    float[] p = new float[n];
+    b.asFloatBuffer().get(p);
+    return new Object[] {round, p};
+  }
+
   /** The resolved config as run, minus nothing; returns its SHA-256 excluding {@code output}. */
   public static String renderConfig(Config resolved) {
     return resolved.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false)

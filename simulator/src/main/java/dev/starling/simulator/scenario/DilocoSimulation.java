@@ -87,6 +87,7 @@ public final class DilocoSimulation {
           MetricsRow row = new MetricsRow(round, sim.queue().nowSeconds(), accuracy, loss, trainLoss, m, m, 1,
               nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null);
           rows.add(row);
+          writer.checkpoint("outer-checkpoint.bin", round, global);
           List<Integer> all = new ArrayList<>();
           for (int r = 0; r < m; r++) {
             all.add(r);

@@ -66,6 +66,43 @@ final class BlockScales {
     return m > 0x7F7FFFFF ? Float.POSITIVE_INFINITY : Float.intBitsToFloat(m);
   }
 
+  /** Encodes one block [from, to) whose absmax is s. */
+  interface BlockEncoder {
+    void encode(int k, float s, int from, int to);
+  }
+
+  /**
+   * One pass over memory: for every block, its absmax and then {@code enc} while the block is in
+   * L1, blocks split over the cores in groups of {@code grain} (so ranges can start on byte
+   * boundaries). Returns the scales; a NaN or Inf fails with the index of the first one.
+   */
+  static float[] encodeBlocks(float[] v, int block, int grain, BlockEncoder enc) {
+    int n = v.length;
+    int blocks = blocks(n, block);
+    float[] scales = new float[blocks];
+    int[] bad = {-1};
+    dev.starling.aggregator.VectorKernels.parallelRanges(blocks / grain + 1, dev.starling.aggregator.VectorKernels.threads(),
+        (from, to) -> {
+          for (int k = from * grain; k < Math.min(blocks, to * grain); k++) {
+            int base = k * block;
+            int end = Math.min(n, base + block);
+            float s = absMaxOf(v, base, end);
+            if (!(s <= Float.MAX_VALUE)) {
+              synchronized (bad) {
+                bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);
+              }
+              continue;
+            }
+            scales[k] = s;
+            enc.encode(k, s, base, end);
+          }
+        });
+    if (bad[0] >= 0) {
+      Codec.requireFinite(java.util.Arrays.copyOfRange(v, bad[0] * block, Math.min(n, (bad[0] + 1) * block)));
+    }
+    return scales;
+  }
+
   static float[] absMax(float[] v, int block) {
     float[] s = new float[blocks(v.length, block)];
     for (int k = 0; k < s.length; k++) {

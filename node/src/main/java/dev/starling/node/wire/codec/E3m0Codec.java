@@ -50,31 +50,8 @@ public final class E3m0Codec implements Codec {
         encodeBlockStochastic(values, scales[k], k * block, Math.min(n, (k + 1) * block), out, rng);
       }
     } else {
-      int blocks = BlockScales.blocks(n, block);
-      float[] scales = new float[blocks];
-      int grain = (block & 1) == 0 ? 1 : 2;
-      int[] bad = {-1};
-      // One pass over memory: absmax then codes for each block while it is in L1, blocks split
-      // over the cores (an even block size keeps every range on a byte boundary).
-      dev.starling.aggregator.VectorKernels.parallelRanges(blocks / grain + 1, dev.starling.aggregator.VectorKernels.threads(),
-          (from, to) -> {
-            for (int k = from * grain; k < Math.min(blocks, to * grain); k++) {
-              int base = k * block;
-              int end = Math.min(n, base + block);
-              float s = BlockScales.absMaxOf(values, base, end);
-              if (!(s <= Float.MAX_VALUE)) {
-                synchronized (bad) {
-                  bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);
-                }
-                continue;
-              }
-              scales[k] = s;
-              encodeBlock(values, s, base, end, out);
-            }
-          });
-      if (bad[0] >= 0) {
-        Codec.requireFinite(java.util.Arrays.copyOfRange(values, bad[0] * block, Math.min(n, (bad[0] + 1) * block)));
-      }
+      float[] scales = BlockScales.encodeBlocks(values, block, (block & 1) == 0 ? 1 : 2,
+          (k, s, from, to) -> encodeBlock(values, s, from, to, out));
       return tensor(n, out, scales);
     }
     return tensor(n, out, BlockScales.absMax(values, block));

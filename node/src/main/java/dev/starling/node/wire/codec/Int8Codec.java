@@ -44,32 +44,14 @@ public final class Int8Codec implements Codec {
         }
       }
     } else {
-      // One pass over memory: each block's absmax and its quantization run back to back, so the
-      // second loop reads the block from L1; blocks are split over the cores.
-      int[] bad = {-1};
-      dev.starling.aggregator.VectorKernels.parallelRanges(scales.length, dev.starling.aggregator.VectorKernels.threads(),
-          (from, to) -> {
-            for (int k = from; k < to; k++) {
-              int base = k * block;
-              int end = Math.min(n, base + block);
-              float s = BlockScales.absMaxOf(values, base, end);
-              if (!(s <= Float.MAX_VALUE)) {
-                synchronized (bad) {
-                  bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);
-                }
-                continue;
-              }
-              scales[k] = s;
-              float inv = s == 0 ? 0 : 127f / s;
-              for (int i = base; i < end; i++) {
-                // |y| <= 127 < 2^22: adding and removing 1.5 * 2^23 rounds to nearest, ties to even
-                out[i] = (byte) (int) ((values[i] * inv + 12582912f) - 12582912f);
-              }
-            }
-          });
-      if (bad[0] >= 0) {
-        Codec.requireFinite(java.util.Arrays.copyOfRange(values, bad[0] * block, Math.min(n, (bad[0] + 1) * block)));
-      }
+      float[] sc = BlockScales.encodeBlocks(values, block, 1, (k, s, from, to) -> {
+        float inv = s == 0 ? 0 : 127f / s;
+        for (int i = from; i < to; i++) {
+          // |y| <= 127 < 2^22: adding and removing 1.5 * 2^23 rounds to nearest, ties to even
+          out[i] = (byte) (int) ((values[i] * inv + 12582912f) - 12582912f);
+        }
+      });
+      System.arraycopy(sc, 0, scales, 0, sc.length);
     }
     return Tensor.newBuilder().setLength(n).setEncoding(Encoding.INT8).setBlockSize(block)
         .setScales(UnsafeByteOperations.unsafeWrap(BlockScales.toBytes(scales)))
