@@ -1,6 +1,5 @@
 package dev.starling.aggregator;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,10 +19,7 @@ public final class CoordinateMedian implements Aggregator {
         (from, to) -> {
           float[] column = new float[n];
           for (int i = from; i < to; i++) {
-            for (int k = 0; k < n; k++) {
-              column[k] = updates.get(k).values()[i];
-            }
-            Arrays.sort(column);
+            Columns.sorted(updates, i, column);
             out[i] = (n & 1) == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2f;
           }
         });

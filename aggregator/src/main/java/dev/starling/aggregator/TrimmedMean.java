@@ -1,6 +1,5 @@
 package dev.starling.aggregator;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,10 +35,7 @@ public final class TrimmedMean implements Aggregator {
         (from, to) -> {
           float[] column = new float[n];
           for (int i = from; i < to; i++) {
-            for (int k = 0; k < n; k++) {
-              column[k] = updates.get(k).values()[i];
-            }
-            Arrays.sort(column);
+            Columns.sorted(updates, i, column);
             double s = 0;
             for (int k = trim; k < n - trim; k++) {
               s += column[k];

@@ -19,26 +19,9 @@ public final class Calibration {
   public static Calibrated gaussianNoise(double targetEpsilon, double q, long steps, double delta, Accounting.Kind kind,
       double interval) {
     checkTarget(targetEpsilon);
-    DoubleUnaryOperator eps = s -> Accounting.gaussian(s, q, steps, delta, kind, interval).epsilon();
-    double lo = 1e-3;
-    double hi = 1;
-    while (eps.applyAsDouble(hi) > targetEpsilon) {
-      lo = hi;
-      hi *= 2;
-      if (hi > 1e6) {
-        throw new IllegalArgumentException("no noise multiplier below 1e6 reaches epsilon " + targetEpsilon);
-      }
-    }
-    // eps decreasing in sigma: find the smallest feasible sigma in (lo, hi].
-    for (int i = 0; i < 40 && (hi - lo) > 1e-4 * hi; i++) {
-      double mid = 0.5 * (lo + hi);
-      if (eps.applyAsDouble(mid) <= targetEpsilon) {
-        hi = mid;
-      } else {
-        lo = mid;
-      }
-    }
-    return new Calibrated(hi, Accounting.gaussian(hi, q, steps, delta, kind, interval));
+    double sigma = smallestFeasible(s -> Accounting.gaussian(s, q, steps, delta, kind, interval).epsilon(), targetEpsilon,
+        1e6, "noise multiplier");
+    return new Calibrated(sigma, Accounting.gaussian(sigma, q, steps, delta, kind, interval));
   }
 
   public static Calibrated rqmKeepProb(double targetEpsilon, int levels, double rangeRatio, long coordinates,
@@ -71,27 +54,35 @@ public final class Calibration {
   public static Calibrated rqmRangeRatio(double targetEpsilon, int levels, double keepProb, long coordinates,
       long rounds, double samplingRate, double delta, Accounting.Kind kind, double interval) {
     checkTarget(targetEpsilon);
-    DoubleUnaryOperator eps = r -> Accounting.rqm(RqmParams.ofRatio(levels, keepProb, r), coordinates, rounds,
-        samplingRate, delta, kind, interval).epsilon();
+    double ratio = smallestFeasible(r -> Accounting.rqm(RqmParams.ofRatio(levels, keepProb, r), coordinates, rounds,
+        samplingRate, delta, kind, interval).epsilon(), targetEpsilon, 1e9, "range ratio");
+    return new Calibrated(ratio, Accounting.rqm(RqmParams.ofRatio(levels, keepProb, ratio), coordinates, rounds,
+        samplingRate, delta, kind, interval));
+  }
+
+  /**
+   * The smallest x with eps(x) <= target for an eps decreasing in x: doubling from 1 to bracket
+   * it, then bisection to 1e-4 relative; the feasible end is returned.
+   */
+  private static double smallestFeasible(DoubleUnaryOperator eps, double target, double limit, String what) {
     double lo = 1e-3;
     double hi = 1;
-    while (eps.applyAsDouble(hi) > targetEpsilon) {
+    while (eps.applyAsDouble(hi) > target) {
       lo = hi;
       hi *= 2;
-      if (hi > 1e9) {
-        throw new IllegalArgumentException("no range ratio below 1e9 reaches epsilon " + targetEpsilon);
+      if (hi > limit) {
+        throw new IllegalArgumentException("no " + what + " below " + limit + " reaches epsilon " + target);
       }
     }
     for (int i = 0; i < 40 && (hi - lo) > 1e-4 * hi; i++) {
       double mid = 0.5 * (lo + hi);
-      if (eps.applyAsDouble(mid) <= targetEpsilon) {
+      if (eps.applyAsDouble(mid) <= target) {
         hi = mid;
       } else {
         lo = mid;
       }
     }
-    return new Calibrated(hi, Accounting.rqm(RqmParams.ofRatio(levels, keepProb, hi), coordinates, rounds, samplingRate,
-        delta, kind, interval));
+    return hi;
   }
 
   private static void checkTarget(double t) {

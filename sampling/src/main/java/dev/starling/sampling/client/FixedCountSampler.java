@@ -1,6 +1,5 @@
 package dev.starling.sampling.client;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.rng.UniformRandomProvider;
 
