@@ -86,7 +86,7 @@ final class BlockScales {
           for (int k = from * grain; k < Math.min(blocks, to * grain); k++) {
             int base = k * block;
             int end = Math.min(n, base + block);
-            float s = absMaxOf(v, base, end);
+            float s = Kernels.absMax(v, base, end);
             if (!(s <= Float.MAX_VALUE)) {
               synchronized (bad) {
                 bad[0] = bad[0] < 0 ? k : Math.min(bad[0], k);

@@ -64,40 +64,13 @@ public final class E3m0Codec implements Codec {
   }
 
   private static void encodeBlock(float[] values, float s, int from, int to, byte[] out) {
-    // Codes first, in a straight loop with no cross-iteration dependence (vectorizable), then
-    // packed two per byte.
-    float inv = s == 0 ? 0f : 1f / s;
-    byte[] codes = CODES.get();
-    int len = to - from;
-    if (codes.length < len) {
-      codes = new byte[len];
-      CODES.set(codes);
+    if ((from & 1) == 1) { // only when the block size is odd; ranges of two blocks start even
+      float inv = s == 0 ? 0f : 1f / s;
+      out[from >> 1] |= (byte) (Kernels.e3m0CodeScalar(values[from], inv) << 4);
+      from++;
     }
-    for (int j = 0; j < len; j++) {
-      float x = values[from + j];
-      // Branch- and min/max-free so C2 vectorizes it: |x| <= s, so the rounded exponent never
-      // exceeds 7; negative codes are masked to 0; (2^-7, 2^-6) rounds up to code 1.
-      int bits = Float.floatToRawIntBits(Math.abs(x) * inv);
-      int e = ((bits + 0x3FFFFF) >>> 23) - 120;
-      e &= ~(e >> 31);
-      e += ((0x3C000000 - bits) >>> 31) & ((e - 1) >>> 31);
-      codes[j] = (byte) (((Float.floatToRawIntBits(x) >>> 31) << 3) | e); // sign kept even for zero, as specified
-    }
-    int i = from;
-    int j = 0;
-    if ((i & 1) == 1 && j < len) {
-      out[i >> 1] |= (byte) (codes[j++] << 4);
-      i++;
-    }
-    for (; j + 1 < len; j += 2, i += 2) {
-      out[i >> 1] = (byte) (codes[j] | codes[j + 1] << 4);
-    }
-    if (j < len) {
-      out[i >> 1] |= codes[j];
-    }
+    Kernels.e3m0Block(values, from, to, s == 0 ? 0f : 1f / s, out);
   }
-
-  private static final ThreadLocal<byte[]> CODES = ThreadLocal.withInitial(() -> new byte[1 << 12]);
 
   private static void encodeBlockStochastic(float[] values, float s, int from, int to, byte[] out, UniformRandomProvider rng) {
     float inv = s == 0 ? 0 : 1f / s;

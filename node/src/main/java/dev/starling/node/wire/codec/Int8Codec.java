@@ -44,13 +44,9 @@ public final class Int8Codec implements Codec {
         }
       }
     } else {
-      float[] sc = BlockScales.encodeBlocks(values, block, 1, (k, s, from, to) -> {
-        float inv = s == 0 ? 0 : 127f / s;
-        for (int i = from; i < to; i++) {
-          // |y| <= 127 < 2^22: adding and removing 1.5 * 2^23 rounds to nearest, ties to even
-          out[i] = (byte) (int) ((values[i] * inv + 12582912f) - 12582912f);
-        }
-      });
+      // |y| <= 127 < 2^22: adding and removing 1.5 * 2^23 rounds to nearest, ties to even
+      float[] sc = BlockScales.encodeBlocks(values, block, 1,
+          (k, s, from, to) -> Kernels.int8Block(values, from, to, s == 0 ? 0 : 127f / s, out));
       System.arraycopy(sc, 0, scales, 0, sc.length);
     }
     return Tensor.newBuilder().setLength(n).setEncoding(Encoding.INT8).setBlockSize(block)
