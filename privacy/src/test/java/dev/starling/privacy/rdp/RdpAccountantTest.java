@@ -58,4 +58,21 @@ class RdpAccountantTest {
     double near = new SubsampledGaussianRdp(0.999999, 1).epsilon(4);
     assertEquals(2.0, near, 1e-4);
   }
+
+  @Test
+  void heterogeneousEventsComposeLikeTheirExactEquivalent() {
+    // 30 steps at sigma 2 then 10 at sigma 1: 1/s^2 = 30/4 + 10 = 17.5, i.e. one step at 1/sqrt(17.5).
+    RdpAccountant mixed = new RdpAccountant().compose(new GaussianRdp(2.0), 30).compose(new GaussianRdp(1.0), 10);
+    RdpAccountant single = new RdpAccountant().compose(new GaussianRdp(1 / Math.sqrt(17.5)), 1);
+    assertEquals(single.epsilon(1e-5).epsilon(), mixed.epsilon(1e-5).epsilon(), 1e-9);
+    // and mixing sampled and unsampled events adds their curves order by order
+    RdpAccountant both = new RdpAccountant().compose(new SubsampledGaussianRdp(0.01, 1.0), 500)
+        .compose(new GaussianRdp(3.0), 2);
+    double[] a = both.rdp();
+    double[] orders = both.orders();
+    for (int i = 0; i < orders.length; i += 17) {
+      double expected = 500 * new SubsampledGaussianRdp(0.01, 1.0).epsilon(orders[i]) + 2 * orders[i] / 18.0;
+      assertEquals(expected, a[i], 1e-9 * Math.max(1, expected));
+    }
+  }
 }
