@@ -28,6 +28,45 @@ public final class SampleDerivation {
     }
   }
 
+  /**
+   * {@code candidates} ranked for round {@code k}, as {@link #order(long, List)}, for the int
+   * arrays the peers use. Digests are compared as two unsigned 64-bit halves, which is the same
+   * order as comparing the 16 bytes unsigned.
+   */
+  public static int[] order(long k, int[] candidates) {
+    int n = candidates.length;
+    long[] hi = new long[n];
+    long[] lo = new long[n];
+    Integer[] idx = new Integer[n];
+    MessageDigest md5 = md5();
+    for (int i = 0; i < n; i++) {
+      byte[] d = md5.digest((candidates[i] + "-" + k).getBytes(StandardCharsets.US_ASCII));
+      hi[i] = java.nio.ByteBuffer.wrap(d, 0, 8).getLong();
+      lo[i] = java.nio.ByteBuffer.wrap(d, 8, 8).getLong();
+      idx[i] = i;
+    }
+    Arrays.sort(idx, (a, b) -> {
+      int c = Long.compareUnsigned(hi[a], hi[b]);
+      if (c == 0) {
+        c = Long.compareUnsigned(lo[a], lo[b]);
+      }
+      return c != 0 ? c : Integer.compare(candidates[a], candidates[b]);
+    });
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = candidates[idx[i]];
+    }
+    return out;
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** {@code candidates} ranked for round {@code k} (a new list). */
   public static List<Integer> order(long k, List<Integer> candidates) {
     List<Integer> sorted = new ArrayList<>(candidates);

@@ -7,6 +7,7 @@ import dev.starling.simulator.report.RunResult;
 import dev.starling.simulator.report.RunWriter;
 import dev.starling.simulator.scenario.DataLoader;
 import dev.starling.simulator.scenario.DilocoSimulation;
+import dev.starling.simulator.scenario.DlSimulation;
 import dev.starling.simulator.scenario.FlSimulation;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -72,11 +73,12 @@ public final class SimulateCommand implements Callable<Integer> {
       if (!quiet) {
         boolean diloco = "diloco".equals(cfg.algorithm());
         err.printf(Locale.ROOT, "%s: %s, %d %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
-            cfg.name(), cfg.algorithm(), diloco ? cfg.diloco().replicas() : cfg.clients(), diloco ? "replicas" : "clients",
+            cfg.name(), cfg.algorithm(), diloco ? cfg.diloco().replicas() : cfg.clients(),
+            diloco ? "replicas" : cfg.decentralized() ? "peers" : "clients",
             totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
       }
-      result = "diloco".equals(cfg.algorithm())
-          ? DilocoSimulation.run(cfg, data, writer, progress::update)
+      result = "diloco".equals(cfg.algorithm()) ? DilocoSimulation.run(cfg, data, writer, progress::update)
+          : cfg.decentralized() ? DlSimulation.run(cfg, data, writer, progress::update)
           : FlSimulation.run(cfg, data, writer, progress::update);
       progress.finish();
       summary = writer.finish(result, cfg.resolved(), Provenance.of(cfg.data().dataset(), data.sha256()), cfg.output().plot());

@@ -93,7 +93,8 @@ public final class ConfigLoader {
   }
 
   static SimConfig read(StrictConfig c) {
-    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad", "diloco");
+    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad", "diloco",
+        "modest", "dpsgd", "epidemic", "gossip");
     String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf");
     String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
     int clients = c.integer("clients.count", 1, 1_000_000);
@@ -198,9 +199,92 @@ public final class ConfigLoader {
         clients, training, server, net, devices, privacy,
         new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
             c.bool("codec-stochastic")),
-        diloco(c),
+        diloco(c), modest(c), dl(c, clients), failures(c, clients), availability(c),
         c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
+  }
+
+  private static SimConfig.Modest modest(StrictConfig c) {
+    int s = c.integer("modest.sample-size", 1, 1_000_000);
+    double aggTimeout = c.number("modest.aggregation-timeout-s", 0, true, 1e9);
+    double pingTimeout = c.number("modest.ping-timeout-s", 0, true, 1e6);
+    double ack = c.number("modest.ack-timeout-s", 0, false, 1e9);
+    return new SimConfig.Modest(s, c.integer("modest.aggregators", 1, s), c.number("modest.success-fraction", 0, true, 1),
+        c.number("modest.ping-interval-s", 0, true, 1e6), pingTimeout,
+        c.integer("modest.inactivity-threshold", 1, Integer.MAX_VALUE), aggTimeout,
+        c.integer("modest.min-models", 1, s), ack == 0 ? aggTimeout + 4 * pingTimeout : ack,
+        c.integer("modest.advertise-fanout", 0, 1_000_000));
+  }
+
+  private static SimConfig.Dl dl(StrictConfig c, int nodes) {
+    String topology = c.choice("dl.topology", "one-peer-exponential", "ring", "regular", "dynamic-regular",
+        "fully-connected");
+    int degree = c.integer("dl.degree", 1, 1_000_000);
+    if (("regular".equals(topology) || "dynamic-regular".equals(topology)) && c.string("algorithm").equals("dpsgd")
+        && (degree >= nodes || (long) degree * nodes % 2 != 0)) {
+      throw new ConfigError("config key 'dl.degree': " + degree + " gives no regular graph on clients.count = " + nodes
+          + " nodes (allowed: degree < nodes and degree x nodes even)");
+    }
+    int fanout = c.integer("dl.fanout", 1, 1_000_000);
+    if ("epidemic".equals(c.string("algorithm")) && fanout >= nodes) {
+      throw new ConfigError("config key 'dl.fanout': " + fanout + " is out of range for clients.count = " + nodes
+          + " (allowed 1.." + (nodes - 1) + ")");
+    }
+    return new SimConfig.Dl(topology, degree, fanout, c.number("dl.round-deadline-s", 0, false, 1e9),
+        c.number("dl.gossip-period-s", 0, true, 1e9));
+  }
+
+  private static final java.util.Set<String> FAILURE_KEYS = java.util.Set.of("kind", "fraction", "nodes", "at-round", "at-s");
+
+  private static List<SimConfig.Failure> failures(StrictConfig c, int nodes) {
+    List<? extends com.typesafe.config.Config> list;
+    try {
+      list = c.raw().getConfigList("failures");
+    } catch (ConfigException e) {
+      throw new ConfigError("config key 'failures': expected a list of {kind, fraction | nodes, at-round | at-s} objects ("
+          + oneLine(e.getMessage()) + ")");
+    }
+    List<SimConfig.Failure> out = new java.util.ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String where = "failures-" + (i + 1);
+      com.typesafe.config.Config f = list.get(i);
+      for (String key : StrictConfig.leafPaths(f.root(), "")) {
+        if (!FAILURE_KEYS.contains(key)) {
+          throw new ConfigError("unknown config key '" + where + "." + key + "' (allowed: kind, fraction, nodes, at-round, at-s)");
+        }
+      }
+      String k = "failures-" + (i + 1);
+      StrictConfig fc = new StrictConfig(f.root().atKey(k));
+      String kind = fc.choice(k + ".kind", "crash", "leave", "join");
+      boolean hasFraction = fc.isSet(k + ".fraction");
+      boolean hasNodes = fc.isSet(k + ".nodes");
+      if (hasFraction == hasNodes) {
+        throw new ConfigError("config key '" + where + "': set exactly one of 'fraction' and 'nodes'");
+      }
+      boolean hasRound = fc.isSet(k + ".at-round");
+      boolean hasTime = fc.isSet(k + ".at-s");
+      if (hasRound == hasTime) {
+        throw new ConfigError("config key '" + where + "': set exactly one of 'at-round' and 'at-s'");
+      }
+      int[] ids = hasNodes ? fc.intList(k + ".nodes", 0) : null;
+      if (ids != null) {
+        for (int id : ids) {
+          if (id >= nodes) {
+            throw new ConfigError("config key '" + where + ".nodes': node " + id + " is out of range (allowed 0.." + (nodes - 1) + ")");
+          }
+        }
+      }
+      out.add(new SimConfig.Failure(kind, hasFraction ? fc.number(k + ".fraction", 0, true, 1) : 0, ids,
+          hasRound ? fc.integer(k + ".at-round", 0, 10_000_000) : -1, hasTime ? fc.number(k + ".at-s", 0, false, 1e12) : -1));
+    }
+    return List.copyOf(out);
+  }
+
+  private static SimConfig.Availability availability(StrictConfig c) {
+    return new SimConfig.Availability(optionalPath(c.optionalString("availability.trace")),
+        c.choice("availability.generator", "none", "alternating"),
+        c.number("availability.mean-online-s", 0, true, 1e12), c.number("availability.mean-offline-s", 0, true, 1e12),
+        "leave".equals(c.choice("availability.offline", "crash", "leave")));
   }
 
   private static SimConfig.Diloco diloco(StrictConfig c) {

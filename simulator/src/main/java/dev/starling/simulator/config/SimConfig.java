@@ -11,13 +11,37 @@ import java.nio.file.Path;
 public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
     TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, Diloco diloco,
-    int computeThreads,
+    Modest modest, Dl dl, java.util.List<Failure> failures, Availability availability, int computeThreads,
     Output output, Config resolved) {
 
   /** (Streaming) DiLoCo settings. */
   public record Diloco(
       int replicas, int innerSteps, long totalSteps, int fragments, boolean strided, int overlap, double mix,
       double outerLr, double outerMomentum, int batchSize) {}
+
+  /** MoDeST protocol settings (modest.md section 1.10). */
+  public record Modest(
+      int sampleSize, int aggregators, double successFraction, double pingIntervalSeconds, double pingTimeoutSeconds,
+      long inactivityThreshold, double aggregationTimeoutSeconds, int minModels, double ackTimeoutSeconds,
+      int advertiseFanout) {}
+
+  /** D-PSGD, Epidemic Learning and gossip settings. */
+  public record Dl(String topology, int degree, int fanout, double roundDeadlineSeconds, double gossipPeriodSeconds) {}
+
+  /** One injected failure: {@code kind} of {@code fraction} of the nodes (or the listed ones) at a round or a time. */
+  public record Failure(String kind, double fraction, int[] nodes, int atRound, double atSeconds) {}
+
+  /** Per-node availability: a trace file or a generator. */
+  public record Availability(
+      Path trace, String generator, double meanOnlineSeconds, double meanOfflineSeconds, boolean gracefulOffline) {}
+
+  /** Whether the algorithm runs without a server (MoDeST and the DL family). */
+  public boolean decentralized() {
+    return switch (algorithm) {
+      case "modest", "dpsgd", "epidemic", "gossip" -> true;
+      default -> false;
+    };
+  }
 
   /** How updates are encoded on the wire. */
   public record CodecCfg(String name, int block, boolean stochastic) {}

@@ -39,6 +39,9 @@ public final class SimCompute implements AutoCloseable {
     return new Compute() {
       @Override
       public <T> void submit(double flops, Callable<T> job, BiConsumer<T, Throwable> onDone) {
+        if (pool.isShutdown()) {
+          return; // the run is over; events still drained at shutdown start no work
+        }
         Future<T> f = pool.submit(() -> {
           long t0 = System.nanoTime();
           try {

@@ -29,6 +29,9 @@ public final class SimNetwork {
   private long bytesDown;
   private long bytesOther;
   private long messages;
+  private long bytesModel;
+  private long bytesView;
+  private long bytesControl;
   private long lost;
 
   public SimNetwork(EventQueue queue, LinkModel links, int nodes, IntPredicate isServer, long seed) {
@@ -68,6 +71,16 @@ public final class SimNetwork {
     Envelope env = builder.setSender(from).setSeq(seq[from]++).build();
     int bytes = env.getSerializedSize();
     messages++;
+    switch (env.getBodyCase()) {
+      case PING, PONG, ADVERTISE, AGG_ACK -> bytesControl += bytes;
+      case PEER_MODEL -> {
+        int view = env.getPeerModel().hasView()
+            ? com.google.protobuf.CodedOutputStream.computeMessageSize(4, env.getPeerModel().getView()) : 0;
+        bytesView += view;
+        bytesModel += bytes - view;
+      }
+      default -> bytesModel += bytes;
+    }
     if (isServer.test(to)) {
       bytesUp += bytes;
     } else if (isServer.test(from)) {
@@ -109,6 +122,21 @@ public final class SimNetwork {
 
   public long bytesTotal() {
     return bytesUp + bytesDown + bytesOther;
+  }
+
+  /** Bytes of messages that carry models (with their envelopes), less any view they carry. */
+  public long bytesModel() {
+    return bytesModel;
+  }
+
+  /** Bytes of MoDeST views shipped with models. */
+  public long bytesView() {
+    return bytesView;
+  }
+
+  /** Bytes of control messages: pings, pongs, advertisements, acknowledgements. */
+  public long bytesControl() {
+    return bytesControl;
   }
 
   public long messages() {

@@ -85,7 +85,8 @@ public final class DilocoSimulation {
             long roundBytes) {
           var nw = sim.network();
           MetricsRow row = new MetricsRow(round, sim.queue().nowSeconds(), accuracy, loss, trainLoss, m, m, 1,
-              nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null);
+              nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null, null, nw.bytesModel(), nw.bytesView(),
+              nw.bytesControl(), m);
           rows.add(row);
           writer.checkpoint("outer-checkpoint.bin", round, global);
           List<Integer> all = new ArrayList<>();

@@ -84,7 +84,8 @@ public final class FlSimulation {
           MetricsRow row = new MetricsRow(r.round(), sim.queue().nowSeconds(),
               r.evaluation() == null ? null : r.evaluation().accuracy(),
               r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(),
-              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), r.epsilon());
+              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), r.epsilon(),
+              null, nw.bytesModel(), nw.bytesView(), nw.bytesControl(), n);
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
           progress.accept(row);

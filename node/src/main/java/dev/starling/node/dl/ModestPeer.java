@@ -1,0 +1,673 @@
+package dev.starling.node.dl;
+
+import dev.starling.node.runtime.Inbound;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.proto.Advertise;
+import dev.starling.node.wire.proto.AggAck;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.PeerModel;
+import dev.starling.node.wire.proto.PeerModelKind;
+import dev.starling.node.wire.proto.Ping;
+import dev.starling.node.wire.proto.Pong;
+import dev.starling.sampling.modest.SampleDerivation;
+import dev.starling.sampling.modest.View;
+import dev.starling.sampling.modest.ViewEntry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.commons.rng.simple.RandomSource;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * A MoDeST peer (modest.md section 1): a trainer and an aggregator sub-state machine over a
+ * mostly-consistent view of the population, with no server and no global clock.
+ *
+ * <p>Round k's sample trains the aggregated model of round k and sends it to the first live
+ * node(s) of the order for index k + 1; an aggregator waits for {@code floor(s * sf)} models (or
+ * its timeout, with at least {@code minModels}), averages them and pushes the result to the
+ * first {@code s} live nodes of order(k + 1), which starts round k + 1. Liveness is probed with
+ * pings (re-sent every {@code pingInterval}, dead after {@code pingTimeout}); a dead candidate is
+ * replaced by the next node in hash order.
+ *
+ * <p>Beyond the original code: an aggregation timeout with a minimum model count (the original
+ * stalls forever with sf = 1), and recovery from a silently crashed aggregator: a trainer that
+ * gets no {@link AggAck} within {@code ackTimeout} re-forwards its model to the next live node in
+ * hash order (the original only recovers when the aggregator leaves through its own code path).
+ */
+public final class ModestPeer extends AbstractBehavior<PeerCommand> {
+
+  /** Protocol settings; defaults follow the later code (C2) where the paper is silent. */
+  public record Params(
+      int sampleSize, int aggregators, double successFraction, Duration pingInterval, Duration pingTimeout,
+      long inactivityThreshold, Duration aggregationTimeout, int minModels, Duration ackTimeout, int advertiseFanout,
+      int rounds) {
+    public Params {
+      if (sampleSize < 1 || aggregators < 1 || !(successFraction > 0 && successFraction <= 1) || minModels < 1) {
+        throw new IllegalArgumentException("invalid MoDeST params: s " + sampleSize + ", a " + aggregators + ", sf "
+            + successFraction + ", min models " + minModels);
+      }
+    }
+
+    /** Models an aggregator waits for: floor(s * sf), at least 1. */
+    public int threshold() {
+      return Math.max(1, (int) Math.floor(sampleSize * successFraction + 1e-9));
+    }
+  }
+
+  private enum Purpose { AGGREGATORS, PARTICIPANTS }
+
+  /** One run of findAvailable (section 1.3). */
+  private final class Probe {
+    final long id;
+    final long index;
+    final int count;
+    final int[] order;
+    final Consumer<List<Integer>> then;
+    int next;
+    final TreeMap<Integer, Double> outstanding = new TreeMap<>();
+    final List<Integer> found = new ArrayList<>();
+    boolean done;
+
+    Probe(long id, long index, int count, int[] order, Consumer<List<Integer>> then) {
+      this.id = id;
+      this.index = index;
+      this.count = count;
+      this.order = order;
+      this.then = then;
+    }
+  }
+
+  /** An open aggregation of the trained models for one sample index. */
+  private static final class Aggregation {
+    final TreeMap<Integer, float[]> models = new TreeMap<>();
+    double lossSum;
+  }
+
+  /** A trainer's trained model of round k, until an aggregator acknowledges it. */
+  private static final class Forward {
+    final long round;
+    final float[] trained;
+    final double loss;
+    final Set<Integer> tried = new TreeSet<>();
+    boolean probing;
+
+    Forward(long round, float[] trained, double loss) {
+      this.round = round;
+      this.trained = trained;
+      this.loss = loss;
+    }
+  }
+
+  private record AggTimeout(long index) {}
+
+  private record AckTimeout(long round) {}
+
+  private record ProbeTick(long probe) {}
+
+  private final NodePorts ports;
+  private final PeerSetup setup;
+  private final Params params;
+  private final TimerScheduler<PeerCommand> timers;
+  private final int self;
+  private final int numParams;
+  private final SplittableRandom rng;
+
+  private View view;
+  private long viewMaxActive;
+  private final TreeMap<Integer, ViewEntry> pendingJoins = new TreeMap<>();
+  private long advIdx = 1;
+  private boolean online = true;
+  /** Bumped whenever the node goes offline: work tagged with an older epoch is dropped. */
+  private long epoch;
+
+  // trainer
+  private long trainEst;
+  private long training = -1;
+  private boolean completedTraining;
+  private float[] model;
+  private Forward forward;
+
+  // aggregator
+  private final TreeMap<Long, Aggregation> aggregations = new TreeMap<>();
+  private long maxCompleted;
+
+  private final TreeMap<Long, Probe> probes = new TreeMap<>();
+  private long nextProbe = 1;
+
+  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Params params, View initialView,
+      boolean startOnline) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new ModestPeer(ctx, timers, ports, setup, params, initialView, startOnline)));
+  }
+
+  private ModestPeer(ActorContext<PeerCommand> ctx, TimerScheduler<PeerCommand> timers, NodePorts ports, PeerSetup setup,
+      Params params, View initialView, boolean startOnline) {
+    super(ctx);
+    this.ports = ports;
+    this.setup = setup;
+    this.params = params;
+    this.timers = timers;
+    this.self = ports.id();
+    this.numParams = setup.initial().length;
+    this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x4D6F44655354L));
+    this.view = initialView;
+    this.viewMaxActive = initialView.maxLastActive();
+    this.online = startOnline;
+    ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));
+  }
+
+  @Override
+  public Receive<PeerCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(PeerCommand.Delivered.class, this::onDelivered)
+        .onMessage(PeerCommand.Start.class, m -> onStart())
+        .onMessage(PeerCommand.SetOnline.class, this::onSetOnline)
+        .onMessage(PeerCommand.TrainingDone.class, this::onTrainingDone)
+        .onMessage(PeerCommand.Timer.class, this::onTimer)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private long roundEstimate() {
+    long est = Math.max(trainEst, viewMaxActive);
+    if (!aggregations.isEmpty()) {
+      est = Math.max(est, aggregations.lastKey());
+    }
+    return Math.max(est, maxCompleted);
+  }
+
+  private void seen(int peer, long round) {
+    view = view.seenActive(peer, round);
+    viewMaxActive = Math.max(viewMaxActive, round);
+  }
+
+  private int[] order(long k, Set<Integer> excluded) {
+    int[] cands = view.candidates(k, self, params.inactivityThreshold());
+    if (!excluded.isEmpty()) {
+      cands = Arrays.stream(cands).filter(j -> !excluded.contains(j)).toArray();
+    }
+    return SampleDerivation.order(k, cands);
+  }
+
+  private void send(int to, Envelope.Builder env) {
+    ports.network().send(to, env);
+  }
+
+  private void flushPendingJoins() {
+    for (Map.Entry<Integer, ViewEntry> e : pendingJoins.entrySet()) {
+      ViewEntry mine = view.get(e.getKey());
+      view = view.with(e.getKey(), mine == null ? e.getValue() : mine.merge(e.getValue()));
+      viewMaxActive = Math.max(viewMaxActive, e.getValue().lastActiveRound());
+    }
+    pendingJoins.clear();
+  }
+
+  /** findAvailable(k, count): probes order(k) and calls {@code then} with up to {@code count} live nodes. */
+  private void findAvailable(long k, int count, Set<Integer> excluded, Consumer<List<Integer>> then) {
+    Probe p = new Probe(nextProbe++, k, count, order(k, excluded), then);
+    probes.put(p.id, p);
+    int first = Math.min(count, p.order.length);
+    p.next = first;
+    for (int i = 0; i < first && !p.done; i++) {
+      probe(p, p.order[i]);
+    }
+    if (!p.done) {
+      if (p.outstanding.isEmpty()) {
+        finish(p);
+      } else {
+        timers.startTimerWithFixedDelay(new ProbeTick(p.id), new PeerCommand.Timer(new ProbeTick(p.id)),
+            params.pingInterval());
+      }
+    }
+  }
+
+  private void probe(Probe p, int j) {
+    if (j == self) {
+      p.found.add(j);
+      if (p.found.size() >= p.count) {
+        finish(p);
+      }
+      return;
+    }
+    p.outstanding.put(j, ports.clock().nowSeconds() + params.pingTimeout().toNanos() / 1e9);
+    ping(j, p.id);
+  }
+
+  private void ping(int j, long nonce) {
+    send(j, Envelope.newBuilder().setPing(Ping.newBuilder().setRound(roundEstimate()).setMembership(advIdx - 1)
+        .setNonce(nonce)));
+  }
+
+  private void finish(Probe p) {
+    if (p.done) {
+      return;
+    }
+    p.done = true;
+    probes.remove(p.id);
+    timers.cancel(new ProbeTick(p.id));
+    p.then.accept(List.copyOf(p.found));
+  }
+
+  private void onProbeTick(long id) {
+    Probe p = probes.get(id);
+    if (p == null) {
+      timers.cancel(new ProbeTick(id));
+      return;
+    }
+    double now = ports.clock().nowSeconds();
+    List<Integer> dead = new ArrayList<>();
+    for (Map.Entry<Integer, Double> e : p.outstanding.entrySet()) {
+      if (now >= e.getValue() - 1e-9) {
+        dead.add(e.getKey());
+      }
+    }
+    for (int j : dead) {
+      p.outstanding.remove(j);
+      if (p.next < p.order.length && !p.done) {
+        probe(p, p.order[p.next++]);
+      }
+    }
+    if (p.done) {
+      return;
+    }
+    if (p.outstanding.isEmpty()) {
+      finish(p);
+      return;
+    }
+    for (int j : p.outstanding.keySet()) {
+      if (!dead.contains(j)) {
+        ping(j, p.id);
+      }
+    }
+  }
+
+  private Envelope.Builder modelMessage(PeerModelKind kind, long round, float[] params, double loss) {
+    var tensor = setup.codec().encode(params, RandomSource.XO_RO_SHI_RO_128_PP.create(rng.nextLong()));
+    return Envelope.newBuilder().setPeerModel(PeerModel.newBuilder().setKind(kind).setRound(round).setModel(tensor)
+        .setView(PeerViews.encode(view)).setTrainLoss((float) loss));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private Behavior<PeerCommand> onStart() {
+    if (online) {
+      int[] first = order(1, Set.of());
+      for (int i = 0; i < Math.min(params.sampleSize(), first.length); i++) {
+        if (first[i] == self) {
+          onAggregatedModel(self, 1, setup.initial());
+        }
+      }
+    }
+    return this;
+  }
+
+  private Behavior<PeerCommand> onSetOnline(PeerCommand.SetOnline m) {
+    if (m.online() == online) {
+      return this;
+    }
+    if (!m.online()) {
+      if (m.graceful()) {
+        advertise(true);
+      }
+      online = false;
+      epoch++;
+      // A crash loses everything volatile; a leave abandons it.
+      for (Probe p : probes.values()) {
+        timers.cancel(new ProbeTick(p.id));
+      }
+      probes.clear();
+      for (long idx : aggregations.keySet()) {
+        timers.cancel(new AggTimeout(idx));
+      }
+      aggregations.clear();
+      if (forward != null) {
+        timers.cancel(new AckTimeout(forward.round));
+      }
+      forward = null;
+      training = -1;
+      model = null;
+      pendingJoins.clear();
+    } else {
+      online = true;
+      advertise(false);
+    }
+    return this;
+  }
+
+  /** Section 1.7: JOIN to 10 s random peers of the whole view, LEAVE to 10 s random active peers. */
+  private void advertise(boolean leave) {
+    long myIdx = advIdx++;
+    int[] pool = leave ? view.candidates(roundEstimate(), self, params.inactivityThreshold()) : view.ids(ViewEntry.Status.JOIN);
+    if (!leave) {
+      int[] left = view.ids(ViewEntry.Status.LEAVE);
+      int[] all = Arrays.copyOf(pool, pool.length + left.length);
+      System.arraycopy(left, 0, all, pool.length, left.length);
+      Arrays.sort(all);
+      pool = all;
+    }
+    pool = Arrays.stream(pool).filter(j -> j != self).toArray();
+    int fanout = params.advertiseFanout() > 0 ? params.advertiseFanout() : 10 * params.sampleSize();
+    for (int i = 0; i < Math.min(fanout, pool.length); i++) {
+      int j = i + rng.nextInt(pool.length - i);
+      int t = pool[i];
+      pool[i] = pool[j];
+      pool[j] = t;
+      send(pool[i], Envelope.newBuilder().setAdvertise(Advertise.newBuilder().setRound(roundEstimate())
+          .setMembership(myIdx).setLeave(leave)));
+    }
+    ViewEntry me = view.get(self);
+    view = view.with(self, new ViewEntry(me == null ? roundEstimate() : me.lastActiveRound(), myIdx,
+        leave ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN));
+  }
+
+  // ---------------------------------------------------------------- network
+
+  private Behavior<PeerCommand> onDelivered(PeerCommand.Delivered d) {
+    if (!online) {
+      return this;
+    }
+    int from = d.inbound().from();
+    Envelope env = d.inbound().envelope();
+    if (from < 0 || from >= setup.nodes()) {
+      getContext().getLog().warn("peer {} dropped a message from unknown node {}", self, from);
+      return this;
+    }
+    try {
+      switch (env.getBodyCase()) {
+        case PEER_MODEL -> onModel(from, env.getPeerModel());
+        case PING -> onPing(from, env.getPing());
+        case PONG -> onPong(from, env.getPong());
+        case ADVERTISE -> onAdvertise(from, env.getAdvertise());
+        case AGG_ACK -> onAggAck(from, env.getAggAck());
+        default -> getContext().getLog().warn("peer {} dropped unexpected {} from {}", self, env.getBodyCase(), from);
+      }
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("peer {} dropped a message from {}: {}", self, from, e.getMessage());
+    }
+    return this;
+  }
+
+  private void onModel(int from, PeerModel m) {
+    long idx = m.getRound();
+    if (idx < 1 || idx > Integer.MAX_VALUE - 2) {
+      throw new InvalidMessageException("model round " + idx + " out of range (1.." + (Integer.MAX_VALUE - 2) + ")");
+    }
+    // Validate everything before any of it is used.
+    float[] params = Tensors.decode(m.getModel(), numParams);
+    View theirs = PeerViews.decode(m.getView(), setup.nodes());
+    view = view.merge(theirs);
+    viewMaxActive = Math.max(viewMaxActive, theirs.maxLastActive());
+    seen(from, Math.max(idx, roundEstimate()));
+    switch (m.getKind()) {
+      case TRAINED -> onTrainedModel(from, idx, params, finiteLoss(m.getTrainLoss()));
+      case AGGREGATED -> onAggregatedModel(from, idx, params);
+      default -> throw new InvalidMessageException("model kind " + m.getKind() + " is not a MoDeST model");
+    }
+  }
+
+  private static double finiteLoss(float loss) {
+    if (!Float.isFinite(loss) || loss < 0) {
+      throw new InvalidMessageException("train_loss " + loss + " (must be finite and >= 0)");
+    }
+    return loss;
+  }
+
+  private void onPing(int from, Ping p) {
+    touch(from, p.getRound(), p.getMembership());
+    send(from, Envelope.newBuilder().setPong(Pong.newBuilder().setRound(roundEstimate()).setMembership(advIdx - 1)
+        .setNonce(p.getNonce())));
+  }
+
+  private void onPong(int from, Pong p) {
+    touch(from, p.getRound(), p.getMembership());
+    Probe probe = probes.get(p.getNonce());
+    if (probe != null && probe.outstanding.remove(from) != null) {
+      probe.found.add(from);
+      if (probe.found.size() >= probe.count) {
+        finish(probe);
+      } else if (probe.outstanding.isEmpty() && probe.next >= probe.order.length) {
+        finish(probe);
+      }
+    }
+  }
+
+  private void touch(int from, long round, long membership) {
+    if (!view.contains(from)) {
+      return;
+    }
+    seen(from, Math.max(roundEstimate(), Math.min(round, roundEstimate() + 1)));
+    ViewEntry e = view.get(from);
+    if (membership > e.membershipIndex() && membership < (1L << 30)) {
+      view = view.with(from, new ViewEntry(e.lastActiveRound(), membership, ViewEntry.Status.JOIN));
+    }
+  }
+
+  private void onAdvertise(int from, Advertise a) {
+    if (a.getMembership() >= (1L << 30)) {
+      throw new InvalidMessageException("advertised membership index " + a.getMembership() + " out of range (< 2^30)");
+    }
+    long r = Math.max(Math.min(a.getRound(), roundEstimate() + 1), roundEstimate());
+    ViewEntry e = new ViewEntry(r, a.getMembership(), a.getLeave() ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN);
+    if (a.getLeave()) {
+      ViewEntry mine = view.get(from);
+      view = view.with(from, mine == null ? e : mine.merge(e));
+      viewMaxActive = Math.max(viewMaxActive, r);
+    } else {
+      // Not applied yet: a newcomer must not enter a sample others may be computing right now.
+      ViewEntry pending = pendingJoins.get(from);
+      pendingJoins.put(from, pending == null ? e : pending.merge(e));
+    }
+  }
+
+  // ---------------------------------------------------------------- trainer
+
+  private void onAggregatedModel(int from, long k, float[] m) {
+    if (k > trainEst) {
+      trainEst = k;
+      training = -1; // a stale result will be dropped
+      completedTraining = false;
+      if (forward != null && forward.round < k) {
+        timers.cancel(new AckTimeout(forward.round));
+        forward = null; // the chain has moved on without it
+      }
+    }
+    if (k == trainEst && training < 0 && !completedTraining && (forward == null || forward.round != k)) {
+      model = m;
+      training = k;
+      PeerTraining.submit(ports, setup, getContext().getSelf(), m, k, epoch);
+    }
+  }
+
+  private Behavior<PeerCommand> onTrainingDone(PeerCommand.TrainingDone d) {
+    if (d.epoch() != epoch || !online || d.round() != training || d.round() != trainEst) {
+      return this; // superseded or abandoned
+    }
+    training = -1;
+    model = null;
+    if (d.failure() != null) {
+      throw new IllegalStateException("peer " + self + " failed to train round " + d.round(), d.failure());
+    }
+    if (!PeerTraining.finite(d.result().params(), d.result().meanLoss())) {
+      getContext().getLog().warn("peer {} dropped its round {} model: training diverged (non-finite values)", self, d.round());
+      return this;
+    }
+    forward = new Forward(d.round(), d.result().params(), d.result().meanLoss());
+    sendForward();
+    return this;
+  }
+
+  /** Sends the trained model to the next a live aggregators of index k + 1 not yet tried. */
+  private void sendForward() {
+    Forward f = forward;
+    f.probing = true;
+    findAvailable(f.round + 1, params.aggregators(), f.tried, found -> {
+      if (forward != f) {
+        return;
+      }
+      f.probing = false;
+      if (found.isEmpty()) {
+        f.tried.clear(); // everyone looked dead: try the whole order again after the ack timeout
+      }
+      List<Integer> targets = new ArrayList<>(found);
+      shuffle(targets);
+      for (int agg : targets) {
+        f.tried.add(agg);
+        if (agg == self) {
+          onTrainedModel(self, f.round + 1, f.trained, f.loss);
+        } else {
+          send(agg, modelMessage(PeerModelKind.TRAINED, f.round + 1, f.trained, f.loss));
+        }
+      }
+      flushPendingJoins();
+      if (forward == f) {
+        timers.startSingleTimer(new AckTimeout(f.round), new PeerCommand.Timer(new AckTimeout(f.round)),
+            params.ackTimeout());
+      }
+    });
+  }
+
+  private void onAggAck(int from, AggAck ack) {
+    acknowledged(from, ack.getRound(), ack.getSuccess());
+  }
+
+  private void acknowledged(int from, long round, boolean success) {
+    if (forward == null || forward.round != round) {
+      return;
+    }
+    if (success) {
+      timers.cancel(new AckTimeout(round));
+      forward = null;
+      completedTraining = true;
+    } else {
+      ViewEntry e = view.get(from);
+      if (e != null) {
+        view = view.with(from, new ViewEntry(e.lastActiveRound(), e.membershipIndex(), ViewEntry.Status.LEAVE));
+      }
+      if (!forward.probing) {
+        timers.cancel(new AckTimeout(round));
+        sendForward();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- aggregator
+
+  private void onTrainedModel(int from, long idx, float[] m, double loss) {
+    if (idx <= maxCompleted) {
+      ack(from, idx - 1); // the round has moved on: the trainer can stop re-forwarding
+      return;
+    }
+    Aggregation agg = aggregations.get(idx);
+    if (agg == null) {
+      agg = new Aggregation();
+      aggregations.put(idx, agg);
+      timers.startSingleTimer(new AggTimeout(idx), new PeerCommand.Timer(new AggTimeout(idx)),
+          params.aggregationTimeout());
+    }
+    if (agg.models.putIfAbsent(from, m) == null) {
+      agg.lossSum += loss;
+    }
+    if (agg.models.size() >= params.threshold()) {
+      complete(idx, false);
+    }
+  }
+
+  private void complete(long idx, boolean timedOut) {
+    Aggregation agg = aggregations.remove(idx);
+    timers.cancel(new AggTimeout(idx));
+    maxCompleted = Math.max(maxCompleted, idx);
+    // Older open aggregations are stale now; their trainers need not re-forward.
+    for (var it = aggregations.headMap(idx).entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      timers.cancel(new AggTimeout(e.getKey()));
+      for (int contributor : e.getValue().models.keySet()) {
+        ack(contributor, e.getKey() - 1);
+      }
+      it.remove();
+    }
+    float[] avg = PeerTraining.mean(agg.models.values(), agg.models.size());
+    List<Integer> contributors = List.copyOf(agg.models.keySet());
+    findAvailable(idx, params.sampleSize(), Set.of(), participants -> {
+      if (!online) {
+        return;
+      }
+      List<Integer> targets = new ArrayList<>(participants);
+      shuffle(targets);
+      setup.listener().aggregated(new PeerListener.AggregationRecord(idx - 1, self, contributors,
+          List.copyOf(new TreeSet<>(participants)), timedOut, agg.lossSum / contributors.size()), avg);
+      if (maxCompleted > idx) {
+        return; // a newer round started meanwhile
+      }
+      for (int j : targets) {
+        if (j == self) {
+          onAggregatedModel(self, idx, avg);
+        } else {
+          send(j, modelMessage(PeerModelKind.AGGREGATED, idx, avg, 0));
+        }
+      }
+      for (int contributor : contributors) {
+        ack(contributor, idx - 1);
+      }
+      flushPendingJoins();
+    });
+  }
+
+  private void ack(int to, long round) {
+    if (to == self) {
+      acknowledged(self, round, true);
+    } else {
+      send(to, Envelope.newBuilder().setAggAck(AggAck.newBuilder().setRound(round).setSuccess(true)));
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private Behavior<PeerCommand> onTimer(PeerCommand.Timer t) {
+    if (!online) {
+      return this;
+    }
+    Object key = t.key();
+    if (key instanceof ProbeTick p) {
+      onProbeTick(p.probe());
+    } else if (key instanceof AggTimeout a) {
+      Aggregation agg = aggregations.get(a.index());
+      if (agg != null && a.index() > maxCompleted) {
+        if (agg.models.size() >= params.minModels()) {
+          complete(a.index(), true);
+        } else {
+          timers.startSingleTimer(a, new PeerCommand.Timer(a), params.aggregationTimeout()); // keep waiting
+        }
+      }
+    } else if (key instanceof AckTimeout a) {
+      if (forward != null && forward.round == a.round() && !forward.probing) {
+        sendForward(); // no acknowledgement: the aggregator may have crashed silently
+      }
+    }
+    return this;
+  }
+
+  private void shuffle(List<Integer> list) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      Integer t = list.get(i);
+      list.set(i, list.get(j));
+      list.set(j, t);
+    }
+  }
+}

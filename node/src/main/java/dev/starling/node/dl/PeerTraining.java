@@ -1,0 +1,56 @@
+package dev.starling.node.dl;
+
+import dev.starling.node.learning.LocalTrainer;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Seeds;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** Runs one peer's local training on its compute port and reports back as a {@link PeerCommand.TrainingDone}. */
+final class PeerTraining {
+  private PeerTraining() {}
+
+  static void submit(NodePorts ports, PeerSetup setup, ActorRef<PeerCommand> self, float[] start, long round, long epoch) {
+    var models = setup.models();
+    double flops = LocalTrainer.plannedSamples(setup.indices().length, models.training())
+        * models.spec().trainingFlopsPerSample();
+    long seed = Seeds.derive(setup.seed(), ports.id(), round, epoch);
+    ports.compute().submit(flops,
+        () -> LocalTrainer.train(models.get(), start, setup.data(), setup.indices(), models.training(), seed),
+        (result, failure) -> self.tell(new PeerCommand.TrainingDone(round, epoch, result, failure)));
+  }
+
+  /** Whether a training result may be sent: every parameter and the loss finite. */
+  static boolean finite(float[] params, double loss) {
+    if (!Double.isFinite(loss)) {
+      return false;
+    }
+    for (float v : params) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The unweighted mean of equally long vectors, summed in the given order. */
+  static float[] mean(Iterable<float[]> models, int count) {
+    float[] out = null;
+    for (float[] m : models) {
+      if (out == null) {
+        out = m.clone();
+      } else {
+        for (int i = 0; i < out.length; i++) {
+          out[i] += m[i];
+        }
+      }
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("mean of no models");
+    }
+    float inv = 1f / count;
+    for (int i = 0; i < out.length; i++) {
+      out[i] *= inv;
+    }
+    return out;
+  }
+}
