@@ -279,7 +279,15 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     }
     for (int j : dead) {
       p.outstanding.remove(j);
-      if (p.next < p.order.length && !p.done) {
+      declareDead(j);
+    }
+    if (!dead.isEmpty() && !p.done) {
+      // Replace the dead, over-probing by the dead-to-alive ratio seen so far so that a mass crash
+      // costs a few ping timeouts rather than one per dead node in hash order.
+      int need = p.count - p.found.size() - p.outstanding.size();
+      int alive = Math.max(1, p.found.size());
+      int factor = (int) Math.min(4, Math.max(1, Math.ceil((double) p.next / alive)));
+      for (int i = 0; i < need * factor && p.next < p.order.length && !p.done; i++) {
         probe(p, p.order[p.next++]);
       }
     }
@@ -294,6 +302,41 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       if (!dead.contains(j)) {
         ping(j, p.id);
       }
+    }
+  }
+
+  /**
+   * A probe timed out: mark the node LEAVE under a membership index one above the one we know, so
+   * the suspicion travels with our view and others skip it too. A live node that finds itself so
+   * marked refutes it with a higher index of its own (as SWIM's incarnation numbers do).
+   */
+  private void declareDead(int j) {
+    ViewEntry e = view.get(j);
+    if (e != null && e.status() == ViewEntry.Status.JOIN && e.membershipIndex() + 1 < (1L << 30)) {
+      view = view.with(j, new ViewEntry(e.lastActiveRound(), e.membershipIndex() + 1, ViewEntry.Status.LEAVE));
+    }
+  }
+
+  /** After a merge: if others declared this node dead, refute with a newer JOIN. */
+  private void refuteIfSuspected() {
+    ViewEntry me = view.get(self);
+    if (online && me != null && me.status() == ViewEntry.Status.LEAVE && me.membershipIndex() >= advIdx - 1) {
+      advIdx = me.membershipIndex() + 1;
+      view = view.with(self, new ViewEntry(Math.max(me.lastActiveRound(), roundEstimate()), advIdx, ViewEntry.Status.JOIN));
+      advIdx++;
+    }
+  }
+
+  /** A direct message from {@code j} proves it alive: undo a suspicion of it. */
+  private void provenAlive(int j, long membership) {
+    ViewEntry e = view.get(j);
+    if (e == null) {
+      return;
+    }
+    if (membership > e.membershipIndex()) {
+      view = view.with(j, new ViewEntry(e.lastActiveRound(), membership, ViewEntry.Status.JOIN));
+    } else if (e.status() == ViewEntry.Status.LEAVE) {
+      view = view.with(j, new ViewEntry(e.lastActiveRound(), e.membershipIndex(), ViewEntry.Status.JOIN));
     }
   }
 
@@ -413,6 +456,8 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     View theirs = PeerViews.decode(m.getView(), setup.nodes());
     view = view.merge(theirs);
     viewMaxActive = Math.max(viewMaxActive, theirs.maxLastActive());
+    refuteIfSuspected();
+    provenAlive(from, -1);
     seen(from, Math.max(idx, roundEstimate()));
     switch (m.getKind()) {
       case TRAINED -> onTrainedModel(from, idx, params, finiteLoss(m.getTrainLoss()));
@@ -452,9 +497,8 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       return;
     }
     seen(from, Math.max(roundEstimate(), Math.min(round, roundEstimate() + 1)));
-    ViewEntry e = view.get(from);
-    if (membership > e.membershipIndex() && membership < (1L << 30)) {
-      view = view.with(from, new ViewEntry(e.lastActiveRound(), membership, ViewEntry.Status.JOIN));
+    if (membership < (1L << 30)) {
+      provenAlive(from, membership);
     }
   }
 

@@ -27,8 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@link Rule} says who talks to whom and how models are mixed; it is what differs between the
  * algorithms ({@link Dpsgd}, {@link EpidemicLearning}).
  *
- * <p>A node that falls behind (a straggler, or one back from being offline) jumps to the round of
- * the newest model it receives when that is more than one round ahead of its own.
+ * <p>A node that falls far behind (one back from being offline) jumps to the round of the newest
+ * model it receives when that is more than {@link #MAX_LAG} rounds ahead of its own.
  */
 public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
 
@@ -55,6 +55,12 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
   public record Received(float[] params, int degree) {}
 
   private record RoundDeadline(long round) {}
+
+  /**
+   * Neighbours may run ahead (there is no global barrier, only waits on in-neighbours): their
+   * models are kept for up to this many rounds ahead. A node further behind jumps ahead.
+   */
+  static final int MAX_LAG = 8;
 
   private enum Phase { IDLE, TRAINING, COLLECTING, DONE }
 
@@ -194,7 +200,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
         return this; // stale
       }
       float[] params = Tensors.decode(m.getModel(), setup.initial().length);
-      if (r > round + 1 && phase != Phase.DONE) {
+      if (r > round + MAX_LAG && phase != Phase.DONE) {
         // Fell behind: jump to the sender's round, keeping its own model.
         epoch++;
         timers.cancelAll();
@@ -202,7 +208,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
         round = r;
         train();
       }
-      if (r <= round + 1) {
+      if (r <= round + MAX_LAG) {
         inbox.computeIfAbsent(r, x -> new TreeMap<>()).putIfAbsent(from, new Received(params, m.getDegree()));
       }
       if (r == round) {

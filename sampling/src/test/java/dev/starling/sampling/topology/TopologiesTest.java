@@ -100,4 +100,24 @@ class TopologiesTest {
     double[][] w = MetropolisHastings.weights(uneven);
     assertEquals(1.0 / 4, w[0][0], 1e-15); // node 0 (degree 3) and node 1 (degree 2): 1/(1+3)
   }
+
+  @Test
+  void tenRegularGraphsOnAHundredNodesAreDrawnAndSimple() {
+    // Rejecting whole configuration-model pairings almost never succeeds for k = 10 (about e^-25).
+    RandomRegular g = new RandomRegular(10, true);
+    for (int round = 0; round < 5; round++) {
+      List<int[]> nb = g.neighbours(100, round, rng(round));
+      for (int i = 0; i < 100; i++) {
+        int[] a = nb.get(i);
+        assertEquals(10, a.length);
+        for (int k = 0; k < a.length; k++) {
+          org.junit.jupiter.api.Assertions.assertNotEquals(i, a[k]);
+          if (k > 0) {
+            org.junit.jupiter.api.Assertions.assertTrue(a[k] > a[k - 1], "no double edges");
+          }
+          org.junit.jupiter.api.Assertions.assertTrue(java.util.Arrays.binarySearch(nb.get(a[k]), i) >= 0, "symmetric");
+        }
+      }
+    }
+  }
 }

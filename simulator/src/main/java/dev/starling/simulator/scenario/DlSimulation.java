@@ -72,6 +72,7 @@ public final class DlSimulation {
     final Consumer<MetricsRow> progress;
     final int n;
     final boolean[] online;
+    final long[] maxReported;
     final List<MetricsRow> rows = new ArrayList<>();
     final TreeMap<Long, TreeMap<Integer, Report>> pending = new TreeMap<>();
     long nextRound = 1;
@@ -79,6 +80,7 @@ public final class DlSimulation {
     float[] finalParams;
     double lastProgressTime;
     boolean done;
+    long heapAtEnd = -1;
     String failure;
     SimHarness sim;
     ModelPool pool;
@@ -96,6 +98,7 @@ public final class DlSimulation {
       this.progress = progress;
       this.n = cfg.clients();
       this.online = new boolean[n];
+      this.maxReported = new long[n];
     }
 
     RunResult run() {
@@ -186,6 +189,9 @@ public final class DlSimulation {
       x.put("bytes_model", sim.network().bytesModel());
       x.put("bytes_view", sim.network().bytesView());
       x.put("bytes_control", sim.network().bytesControl());
+      if (heapAtEnd >= 0) {
+        x.put("heap_after_gc_bytes", heapAtEnd);
+      }
       if ("dpsgd".equals(cfg.algorithm())) {
         x.put("topology", cfg.dl().topology());
       }
@@ -317,8 +323,14 @@ public final class DlSimulation {
           sim.queue().after(0, () -> inject(fl, index));
         }
       }
-      if (round >= cfg.rounds()) {
+      if (round >= cfg.rounds() && !done) {
         done = true;
+        if (Boolean.getBoolean("starling.heapAtEnd")) {
+          // every node, with its view and model, is still alive here: what the run needs to hold
+          System.gc();
+          System.gc();
+          heapAtEnd = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        }
       }
     }
 
@@ -360,6 +372,7 @@ public final class DlSimulation {
             return;
           }
           pending.computeIfAbsent(round, k -> new TreeMap<>()).put(node, new Report(params, trainLoss));
+          maxReported[node] = Math.max(maxReported[node], round);
           finalizeRounds();
         }
       };
@@ -372,18 +385,19 @@ public final class DlSimulation {
       roundRecorded(row.round());
     }
 
-    /** Closes rounds in order once every online node reported, or once some node is two rounds ahead. */
+    /**
+     * Closes rounds in order once every online node has reported the round or a later one (a node
+     * that jumped ahead never reports the rounds it skipped), or once some node is far ahead.
+     */
     private void finalizeRounds() {
       while (!pending.isEmpty() && !done) {
         long r = nextRound;
         TreeMap<Integer, Report> reports = pending.get(r);
-        boolean all = reports != null;
-        if (all) {
-          for (int i = 0; i < n && all; i++) {
-            all = !online[i] || reports.containsKey(i);
-          }
+        boolean all = true;
+        for (int i = 0; i < n && all; i++) {
+          all = !online[i] || maxReported[i] >= r;
         }
-        boolean overtaken = pending.lastKey() >= r + 2;
+        boolean overtaken = pending.lastKey() >= r + 16;
         if (!all && !overtaken) {
           return;
         }
