@@ -57,6 +57,9 @@ public final class SimCompute implements AutoCloseable {
         });
         long delay = Math.round(devices.seconds(id, flops) * 1e9);
         queue.after(delay, () -> {
+          if (pool.isShutdown() && !f.isDone()) {
+            return; // the run is over: shutdownNow dropped the job, which will never complete
+          }
           T result;
           try {
             result = f.get();
