@@ -1,0 +1,57 @@
+package dev.starling.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code starling compare}: one plot and one table over several runs, reusable runs, usage errors. */
+class CompareTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void comparesFlModestAndDpsgdOnTheSameSplit() throws IOException {
+    Path out = dir.resolve("cmp");
+    String[] args = {"compare", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(),
+        Cli.CONFIGS.resolve("modest-synthetic.conf").toString(), Cli.CONFIGS.resolve("dpsgd-synthetic.conf").toString(),
+        "--out", out.toString(), "--set", "rounds=5", "--quiet"};
+    Cli.Result r = Cli.run(args);
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(Files.size(out.resolve("comparison.png")) > 0);
+    List<String> csv = Files.readAllLines(out.resolve("comparison.csv"));
+    assertEquals(4, csv.size(), String.join("\n", csv));
+    assertTrue(csv.get(1).startsWith("fl-synthetic,fedavg,"));
+    assertTrue(csv.get(2).startsWith("modest-synthetic,modest,"));
+    assertTrue(csv.get(3).startsWith("dpsgd-synthetic,dpsgd,"));
+    // the default target is the lowest final accuracy, which every run therefore reached
+    for (String line : csv.subList(1, 4)) {
+      String[] f = line.split(",", -1);
+      assertTrue(!f[7].isEmpty() && Long.parseLong(f[8]) <= Long.parseLong(f[5]), line);
+    }
+    byte[] before = Files.readAllBytes(out.resolve("modest-synthetic").resolve("metrics.csv"));
+    // a second compare without --reuse refuses to overwrite; with --reuse it re-plots the same runs
+    assertEquals(2, Cli.run(args).exitCode());
+    String[] reuse = java.util.Arrays.copyOf(args, args.length + 2);
+    reuse[args.length] = "--reuse";
+    reuse[args.length + 1] = "--target=0.99";
+    Cli.Result again = Cli.run(reuse);
+    assertEquals(0, again.exitCode(), again.err());
+    assertTrue(again.out().contains("not reached") || Files.readString(out.resolve("comparison.md")).contains("not reached"));
+    assertEquals(new String(before), Files.readString(out.resolve("modest-synthetic").resolve("metrics.csv")));
+  }
+
+  @Test
+  void needsTwoConfigsAndAValidTarget() {
+    assertEquals(2, Cli.run("compare", Cli.CONFIGS.resolve("fl-synthetic.conf").toString()).exitCode());
+    Cli.Result r = Cli.run("compare", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(),
+        Cli.CONFIGS.resolve("modest-synthetic.conf").toString(), "--target", "97");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--target") && r.err().contains("0..1"), r.err());
+  }
+}
