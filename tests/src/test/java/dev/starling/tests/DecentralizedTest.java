@@ -213,4 +213,25 @@ class DecentralizedTest {
     assertTrue(r2.err().contains("at-round") && r2.err().contains("at-s"), r2.err());
     assertTrue(Arrays.asList(r2.err().split("\n")).size() <= 2);
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"modest", "dpsgd"})
+  void modelsTravelInTheConfiguredCodec(String algorithm) throws IOException {
+    Path fp32 = run(algorithm + "-fp32", "algorithm=" + algorithm, "rounds=4");
+    Path int8 = run(algorithm + "-int8", "algorithm=" + algorithm, "rounds=4", "codec=int8", "codec-block=64");
+    Path e3m0 = run(algorithm + "-e3m0", "algorithm=" + algorithm, "rounds=4", "codec=e3m0", "codec-block=64");
+    List<String[]> a = metrics(fp32);
+    List<String[]> b = metrics(int8);
+    List<String[]> c = metrics(e3m0);
+    // same number of model messages in the first round, each smaller: 1 byte + scales vs 4 bytes per value
+    assertEquals(a.get(0)[11], b.get(0)[11], "messages in round 1");
+    double r8 = Double.parseDouble(b.get(0)[14]) / Double.parseDouble(a.get(0)[14]);
+    double r4 = Double.parseDouble(c.get(0)[14]) / Double.parseDouble(a.get(0)[14]);
+    assertTrue(r8 > 0.25 && r8 < 0.33, "int8 / fp32 model bytes " + r8);
+    assertTrue(r4 > 0.12 && r4 < 0.2, "e3m0 / fp32 model bytes " + r4);
+    // and learns as fp32 does (8-bit models lose little)
+    double accFp32 = Double.parseDouble(a.get(3)[2]);
+    double accInt8 = Double.parseDouble(b.get(3)[2]);
+    assertTrue(Math.abs(accInt8 - accFp32) < 0.03, "int8 " + accInt8 + " vs fp32 " + accFp32);
+  }
 }
