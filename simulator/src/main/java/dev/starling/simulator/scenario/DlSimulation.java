@@ -34,7 +34,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -473,9 +472,5 @@ public final class DlSimulation {
       }
       return out;
     }
-  }
-
-  static Duration seconds(double s) {
-    return SimHarness.seconds(s);
   }
 }
