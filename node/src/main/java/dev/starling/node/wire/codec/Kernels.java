@@ -36,6 +36,10 @@ final class Kernels {
 
   /** E3M0 codes for v[from, to), packed two per byte into out (from must be even). */
   static void e3m0Block(float[] v, int from, int to, float inv, byte[] out) {
+    if (SIMD) {
+      SimdKernels.e3m0Pack(v, from, to, inv, out);
+      return;
+    }
     int len = to - from;
     int[] codes = tmp(len);
     if (SIMD) {

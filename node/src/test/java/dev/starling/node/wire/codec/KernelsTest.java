@@ -33,4 +33,24 @@ class KernelsTest {
     v[500] = Float.NEGATIVE_INFINITY;
     assertEquals(Float.POSITIVE_INFINITY, SimdKernels.absMax(v, 0, n));
   }
+
+  @Test
+  void simdPackingEqualsScalarPackingForEveryLengthAndOffset() {
+    SplittableRandom r = new SplittableRandom(12);
+    float[] v = new float[300];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) ((r.nextDouble() * 2 - 1) * Math.pow(10, -r.nextInt(4)));
+    }
+    for (int from = 0; from < 40; from += 2) {
+      for (int to = from; to <= v.length; to += 1 + r.nextInt(7)) {
+        byte[] simd = new byte[(v.length + 1) / 2];
+        byte[] scalar = new byte[(v.length + 1) / 2];
+        SimdKernels.e3m0Pack(v, from, to, 0.9f, simd);
+        for (int i = from; i < to; i++) {
+          scalar[i >> 1] |= (byte) (Kernels.e3m0CodeScalar(v[i], 0.9f) << ((i & 1) << 2));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(scalar, simd, "range [" + from + ", " + to + ")");
+      }
+    }
+  }
 }
