@@ -10,7 +10,6 @@ import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -66,7 +65,7 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
     this.timers = timers;
     this.self = ports.id();
     this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x474F53L));
-    this.codecRng = RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(setup.seed(), self, 0x434F444543L));
+    this.codecRng = PeerTraining.codecRng(setup, self);
     this.model = setup.initial();
     this.online = startOnline;
     ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));

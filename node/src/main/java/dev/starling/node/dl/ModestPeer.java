@@ -25,7 +25,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -54,8 +53,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   /** Protocol settings; defaults follow the later code (C2) where the paper is silent. */
   public record Params(
       int sampleSize, int aggregators, double successFraction, Duration pingInterval, Duration pingTimeout,
-      long inactivityThreshold, Duration aggregationTimeout, int minModels, Duration ackTimeout, int advertiseFanout,
-      int rounds) {
+      long inactivityThreshold, Duration aggregationTimeout, int minModels, Duration ackTimeout, int advertiseFanout) {
     public Params {
       if (sampleSize < 1 || aggregators < 1 || !(successFraction > 0 && successFraction <= 1) || minModels < 1) {
         throw new IllegalArgumentException("invalid MoDeST params: s " + sampleSize + ", a " + aggregators + ", sf "
@@ -126,6 +124,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private final int self;
   private final int numParams;
   private final SplittableRandom rng;
+  private final org.apache.commons.rng.UniformRandomProvider codecRng;
 
   private View view;
   private long viewMaxActive;
@@ -165,6 +164,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     this.self = ports.id();
     this.numParams = setup.initial().length;
     this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x4D6F44655354L));
+    this.codecRng = PeerTraining.codecRng(setup, self);
     this.view = initialView;
     this.viewMaxActive = initialView.maxLastActive();
     this.online = startOnline;
@@ -341,7 +341,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private Envelope.Builder modelMessage(PeerModelKind kind, long round, float[] params, double loss) {
-    var tensor = setup.codec().encode(params, RandomSource.XO_RO_SHI_RO_128_PP.create(rng.nextLong()));
+    var tensor = setup.codec().encode(params, codecRng);
     return Envelope.newBuilder().setPeerModel(PeerModel.newBuilder().setKind(kind).setRound(round).setModel(tensor)
         .setView(PeerViews.encode(view)).setTrainLoss((float) loss));
   }
@@ -570,12 +570,14 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       }
       List<Integer> targets = new ArrayList<>(found);
       shuffle(targets);
+      Envelope.Builder msg = null;
       for (int agg : targets) {
         f.tried.add(agg);
         if (agg == self) {
           onTrainedModel(self, f.round + 1, f.trained, f.loss);
         } else {
-          send(agg, modelMessage(PeerModelKind.TRAINED, f.round + 1, f.trained, f.loss));
+          msg = msg != null ? msg : modelMessage(PeerModelKind.TRAINED, f.round + 1, f.trained, f.loss);
+          send(agg, msg);
         }
       }
       flushPendingJoins();
@@ -658,11 +660,13 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       if (maxCompleted > idx) {
         return; // a newer round started meanwhile
       }
+      Envelope.Builder msg = null; // encoded once: every participant gets the same bytes
       for (int j : targets) {
         if (j == self) {
           onAggregatedModel(self, idx, avg);
         } else {
-          send(j, modelMessage(PeerModelKind.AGGREGATED, idx, avg, 0));
+          msg = msg != null ? msg : modelMessage(PeerModelKind.AGGREGATED, idx, avg, 0);
+          send(j, msg);
         }
       }
       for (int contributor : contributors) {

@@ -19,6 +19,11 @@ final class PeerTraining {
         (result, failure) -> self.tell(new PeerCommand.TrainingDone(round, epoch, result, failure)));
   }
 
+  /** The stream a peer's stochastic codec rounds with: its own, reproducible, independent of its other draws. */
+  static org.apache.commons.rng.UniformRandomProvider codecRng(PeerSetup setup, int self) {
+    return org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(setup.seed(), self, 0x434F444543L));
+  }
+
   /** Whether a training result may be sent: every parameter and the loss finite. */
   static boolean finite(float[] params, double loss) {
     if (!Double.isFinite(loss)) {

@@ -2,7 +2,6 @@ package dev.starling.node.dl;
 
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
-import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.proto.Envelope;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -102,7 +100,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
     this.self = ports.id();
     this.model = setup.initial();
     this.online = startOnline;
-    this.codecRng = RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(setup.seed(), self, 0x434F444543L));
+    this.codecRng = PeerTraining.codecRng(setup, self);
     ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));
   }
 

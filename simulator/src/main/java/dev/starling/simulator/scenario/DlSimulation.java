@@ -234,7 +234,7 @@ public final class DlSimulation {
       return new ModestPeer.Params(m.sampleSize(), m.aggregators(), m.successFraction(),
           SimHarness.seconds(m.pingIntervalSeconds()), SimHarness.seconds(m.pingTimeoutSeconds()), m.inactivityThreshold(),
           SimHarness.seconds(m.aggregationTimeoutSeconds()), m.minModels(), SimHarness.seconds(m.ackTimeoutSeconds()),
-          m.advertiseFanout(), cfg.rounds());
+          m.advertiseFanout());
     }
 
     private Topology topology(SimConfig.Dl dl) {

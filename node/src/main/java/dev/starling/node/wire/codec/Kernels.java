@@ -11,17 +11,6 @@ final class Kernels {
   static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
       && !Boolean.getBoolean("starling.codec.scalar");
 
-  private static final ThreadLocal<int[]> TMP = ThreadLocal.withInitial(() -> new int[1 << 12]);
-
-  private static int[] tmp(int len) {
-    int[] t = TMP.get();
-    if (t.length < len) {
-      t = new int[len];
-      TMP.set(t);
-    }
-    return t;
-  }
-
   static float absMax(float[] v, int from, int to) {
     return SIMD ? SimdKernels.absMax(v, from, to) : BlockScales.absMaxOf(v, from, to);
   }
@@ -36,26 +25,12 @@ final class Kernels {
 
   /** E3M0 codes for v[from, to), packed two per byte into out (from must be even). */
   static void e3m0Block(float[] v, int from, int to, float inv, byte[] out) {
-    if (SIMD) {
-      SimdKernels.e3m0Pack(v, from, to, inv, out);
-      return;
+    int i = SIMD ? SimdKernels.e3m0Pack(v, from, to, inv, out) : from;
+    for (; i + 1 < to; i += 2) {
+      out[i >> 1] = (byte) (e3m0CodeScalar(v[i], inv) | e3m0CodeScalar(v[i + 1], inv) << 4);
     }
-    int len = to - from;
-    int[] codes = tmp(len);
-    if (SIMD) {
-      SimdKernels.e3m0Codes(v, from, to, inv, codes);
-    } else {
-      for (int j = 0; j < len; j++) {
-        codes[j] = e3m0CodeScalar(v[from + j], inv);
-      }
-    }
-    int j = 0;
-    int i = from;
-    for (; j + 1 < len; j += 2, i += 2) {
-      out[i >> 1] = (byte) (codes[j] | codes[j + 1] << 4);
-    }
-    if (j < len) {
-      out[i >> 1] |= (byte) codes[j];
+    if (i < to) {
+      out[i >> 1] |= (byte) e3m0CodeScalar(v[i], inv);
     }
   }
 

@@ -33,18 +33,21 @@ final class SimdKernels {
     return m <= Float.MAX_VALUE ? m : Float.POSITIVE_INFINITY;
   }
 
-  /** E3M0 codes of v[from, to) into codes[0, to - from) as ints (sign << 3 | e). */
+  /** E3M0 codes (sign << 3 | e) of one vector of values scaled by inv, as the scalar kernel computes them. */
+  private static IntVector e3m0Codes(FloatVector x, float inv) {
+    IntVector bits = x.abs().mul(inv).reinterpretAsInts();
+    IntVector e = bits.add(0x3FFFFF).lanewise(VectorOperators.LSHR, 23).sub(120).max(0);
+    VectorMask<Integer> upToSmallest = bits.compare(VectorOperators.GT, 0x3C000000).and(e.compare(VectorOperators.EQ, 0));
+    e = e.blend(1, upToSmallest);
+    return e.or(x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.LSHL, 3));
+  }
+
+  /** E3M0 codes of v[from, to) into codes[0, to - from) as ints (the tests compare them with the scalar kernel). */
   static void e3m0Codes(float[] v, int from, int to, float inv, int[] codes) {
     int i = from;
     int upper = from + F.loopBound(to - from);
     for (; i < upper; i += F.length()) {
-      FloatVector x = FloatVector.fromArray(F, v, i);
-      IntVector bits = x.abs().mul(inv).reinterpretAsInts();
-      IntVector e = bits.add(0x3FFFFF).lanewise(VectorOperators.LSHR, 23).sub(120).max(0);
-      VectorMask<Integer> upToSmallest = bits.compare(VectorOperators.GT, 0x3C000000).and(e.compare(VectorOperators.EQ, 0));
-      e = e.blend(1, upToSmallest);
-      IntVector sign = x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.LSHL, 3);
-      e.or(sign).intoArray(codes, i - from);
+      e3m0Codes(FloatVector.fromArray(F, v, i), inv).intoArray(codes, i - from);
     }
     for (; i < to; i++) {
       codes[i - from] = Kernels.e3m0CodeScalar(v[i], inv);
@@ -59,26 +62,18 @@ final class SimdKernels {
    * through an int array: adjacent int lanes viewed as one long are (odd << 32 | even), so
    * {@code l | l >>> 28} holds {@code even | odd << 4} in its low byte, which a narrowing
    * conversion stores. 6x faster than packing the int codes with a scalar loop (measured).
+   *
+   * @return where the whole vectors ended; the caller packs the rest
    */
-  static void e3m0Pack(float[] v, int from, int to, float inv, byte[] out) {
+  static int e3m0Pack(float[] v, int from, int to, float inv, byte[] out) {
     int i = from;
     int upper = from + F.loopBound(to - from);
     for (; i < upper; i += F.length()) {
-      FloatVector x = FloatVector.fromArray(F, v, i);
-      IntVector bits = x.abs().mul(inv).reinterpretAsInts();
-      IntVector e = bits.add(0x3FFFFF).lanewise(VectorOperators.LSHR, 23).sub(120).max(0);
-      VectorMask<Integer> upToSmallest = bits.compare(VectorOperators.GT, 0x3C000000).and(e.compare(VectorOperators.EQ, 0));
-      e = e.blend(1, upToSmallest);
-      IntVector codes = e.or(x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.LSHL, 3));
+      IntVector codes = e3m0Codes(FloatVector.fromArray(F, v, i), inv);
       LongVector pairs = codes.reinterpretAsLongs();
       LongVector packed = pairs.or(pairs.lanewise(VectorOperators.LSHR, 28)).and(0xFFL);
       ((ByteVector) packed.convertShape(VectorOperators.L2B, ByteVector.SPECIES_64, 0)).intoArray(out, i >> 1, PACKED);
     }
-    for (; i + 1 < to; i += 2) {
-      out[i >> 1] = (byte) (Kernels.e3m0CodeScalar(v[i], inv) | Kernels.e3m0CodeScalar(v[i + 1], inv) << 4);
-    }
-    if (i < to) {
-      out[i >> 1] |= (byte) Kernels.e3m0CodeScalar(v[i], inv);
-    }
+    return i;
   }
 }
