@@ -212,6 +212,18 @@ class DecentralizedTest {
     assertEquals(2, r2.exitCode());
     assertTrue(r2.err().contains("at-round") && r2.err().contains("at-s"), r2.err());
     assertTrue(Arrays.asList(r2.err().split("\n")).size() <= 2);
+    // a missing trace fails before any data is loaded or output written
+    Path out3 = dir.resolve("bad3");
+    Cli.Result r3 = Cli.run("simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--out", out3.toString(),
+        "--set", "algorithm=modest", "--set", "availability.trace=\"" + dir.resolve("none.csv").toString().replace("\\", "/") + "\"");
+    assertEquals(2, r3.exitCode());
+    assertTrue(r3.err().contains("availability.trace") && r3.err().contains("not found"), r3.err());
+    assertFalse(Files.exists(out3), "nothing written for a config error");
+    // failures are not silently ignored by algorithms that do not inject them
+    Cli.Result r4 = Cli.run("simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--out",
+        dir.resolve("bad4").toString(), "--set", "failures=[{kind=crash, fraction=0.5, at-round=2}]");
+    assertEquals(2, r4.exitCode());
+    assertTrue(r4.err().contains("algorithm = fedavg"), r4.err());
   }
 
   @ParameterizedTest

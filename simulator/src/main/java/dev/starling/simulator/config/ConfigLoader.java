@@ -199,7 +199,7 @@ public final class ConfigLoader {
         clients, training, server, net, devices, privacy,
         new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
             c.bool("codec-stochastic")),
-        diloco(c), modest(c), dl(c, clients), failures(c, clients), availability(c),
+        diloco(c), modest(c), dl(c, clients), failures(c, clients, algorithm), availability(c, clients, algorithm),
         c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
   }
@@ -236,13 +236,21 @@ public final class ConfigLoader {
 
   private static final java.util.Set<String> FAILURE_KEYS = java.util.Set.of("kind", "fraction", "nodes", "at-round", "at-s");
 
-  private static List<SimConfig.Failure> failures(StrictConfig c, int nodes) {
+  private static boolean decentralized(String algorithm) {
+    return List.of("modest", "dpsgd", "epidemic", "gossip").contains(algorithm);
+  }
+
+  private static List<SimConfig.Failure> failures(StrictConfig c, int nodes, String algorithm) {
     List<? extends com.typesafe.config.Config> list;
     try {
       list = c.raw().getConfigList("failures");
     } catch (ConfigException e) {
       throw new ConfigError("config key 'failures': expected a list of {kind, fraction | nodes, at-round | at-s} objects ("
           + oneLine(e.getMessage()) + ")");
+    }
+    if (!list.isEmpty() && !decentralized(algorithm)) {
+      throw new ConfigError("config key 'failures' is set but algorithm = " + algorithm
+          + " does not inject failures (allowed with modest, dpsgd, epidemic, gossip)");
     }
     List<SimConfig.Failure> out = new java.util.ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
@@ -280,11 +288,20 @@ public final class ConfigLoader {
     return List.copyOf(out);
   }
 
-  private static SimConfig.Availability availability(StrictConfig c) {
-    return new SimConfig.Availability(optionalPath(c.optionalString("availability.trace")),
+  private static SimConfig.Availability availability(StrictConfig c, int nodes, String algorithm) {
+    SimConfig.Availability a = new SimConfig.Availability(optionalPath(c.optionalString("availability.trace")),
         c.choice("availability.generator", "none", "alternating"),
         c.number("availability.mean-online-s", 0, true, 1e12), c.number("availability.mean-offline-s", 0, true, 1e12),
         "leave".equals(c.choice("availability.offline", "crash", "leave")));
+    if ((a.trace() != null || !"none".equals(a.generator())) && !decentralized(algorithm)) {
+      throw new ConfigError("config key 'availability' is set but algorithm = " + algorithm
+          + " does not model availability (allowed with modest, dpsgd, epidemic, gossip)");
+    }
+    if (a.trace() != null) {
+      // read it now, so that a bad trace fails before any data is loaded or output written
+      dev.starling.simulator.scenario.AvailabilityPlan.of(a, nodes, 0);
+    }
+    return a;
   }
 
   private static SimConfig.Diloco diloco(StrictConfig c) {

@@ -83,8 +83,10 @@ public final class AvailabilityPlan {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigError("config key 'availability.trace': file not found: " + file);
     } catch (IOException e) {
-      throw new ConfigError("config key 'availability.trace': cannot read " + file + " (" + e.getMessage() + ")");
+      throw new ConfigError("config key 'availability.trace': cannot read " + file + " (" + e + ")");
     }
     if (lines.isEmpty() || !lines.get(0).strip().equals("node,online_from_s,online_until_s")) {
       throw new ConfigError("availability trace " + file + ": the first line must be 'node,online_from_s,online_until_s'");
