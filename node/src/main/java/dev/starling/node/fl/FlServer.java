@@ -24,7 +24,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.commons.rng.UniformRandomProvider;
+import com.google.protobuf.ByteString;
+import dev.starling.node.wire.proto.NamedTensor;
+import dev.starling.node.wire.proto.RoundSummary;
+import dev.starling.node.wire.proto.ServerCheckpoint;
+import java.util.Optional;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
+import org.apache.commons.rng.core.RandomProviderDefaultState;
 import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -72,7 +78,23 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       List<Integer> clients, ClientSampler sampler, double overSelection, int minClients,
       Duration deadline, int maxAttempts, int rounds, int evalEvery, Aggregator aggregator,
       ServerOptimizer optimizer, float[] initialParams, ModelPool models, Dataset testData, long seed,
-      UpdatePrivacy privacy, PrivacyLedger ledger, double epsilonBudget, int expectedClients) {
+      UpdatePrivacy privacy, PrivacyLedger ledger, double epsilonBudget, int expectedClients,
+      ServerCheckpoints checkpoints) {
+    /** A setup without checkpoints. */
+    public Setup(List<Integer> clients, ClientSampler sampler, double overSelection, int minClients, Duration deadline,
+        int maxAttempts, int rounds, int evalEvery, Aggregator aggregator, ServerOptimizer optimizer,
+        float[] initialParams, ModelPool models, Dataset testData, long seed, UpdatePrivacy privacy, PrivacyLedger ledger,
+        double epsilonBudget, int expectedClients) {
+      this(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator, optimizer,
+          initialParams, models, testData, seed, privacy, ledger, epsilonBudget, expectedClients, null);
+    }
+
+    /** The same setup, checkpointing every round to {@code store} and resuming from it. */
+    public Setup withCheckpoints(ServerCheckpoints store) {
+      return new Setup(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator,
+          optimizer, initialParams, models, testData, seed, privacy, ledger, epsilonBudget, expectedClients, store);
+    }
+
     /** A setup without privacy. */
     public Setup(List<Integer> clients, ClientSampler sampler, double overSelection, int minClients, Duration deadline,
         int maxAttempts, int rounds, int evalEvery, Aggregator aggregator, ServerOptimizer optimizer,
@@ -102,7 +124,11 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private final Setup setup;
   private final TimerScheduler<Command> timers;
   private final RoundListener listener;
-  private final UniformRandomProvider rng;
+  private final RestorableUniformRandomProvider rng;
+  private final RestorableUniformRandomProvider noiseRng;
+  private final List<RoundSummary> history = new ArrayList<>();
+  private final double elapsedBefore;
+  private final int firstRound;
   private final float[] global;
   private final int numParams;
   private final Aggregator aggregator;
@@ -111,7 +137,10 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private int attempt;
   private int target;
   private List<Integer> invited = List.of();
-  private final Map<Integer, ModelUpdate> received = new TreeMap<>();
+  private final Map<Integer, Received> received = new TreeMap<>();
+
+  /** A validated update. */
+  private record Received(float[] delta, long samples, float trainLoss) {}
   private boolean closing;
   private List<Integer> lastAggregated = List.of();
   private double lastTrainLoss;
@@ -128,17 +157,28 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     this.timers = timers;
     this.listener = listener;
     this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed());
+    this.noiseRng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed() ^ 0x4E4F495345L);
     this.global = setup.initialParams().clone();
     this.numParams = global.length;
-    this.aggregator = setup.privacy().aggregator(setup.aggregator(), Math.max(1, setup.expectedClients()),
-        RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed() ^ 0x4E4F495345L));
+    this.aggregator = setup.privacy().aggregator(setup.aggregator(), Math.max(1, setup.expectedClients()), noiseRng);
+    Optional<ServerCheckpoint> cp = setup.checkpoints() == null ? Optional.empty() : setup.checkpoints().load();
+    if (cp.isPresent()) {
+      restore(cp.get());
+      this.firstRound = cp.get().getRound() + 1;
+      this.elapsedBefore = history.isEmpty() ? 0 : history.get(history.size() - 1).getElapsedS();
+      ctx.getLog().info("server resumed from {} after round {}", setup.checkpoints().file(), cp.get().getRound());
+      listener.resumed(List.copyOf(history));
+    } else {
+      this.firstRound = 1;
+      this.elapsedBefore = 0;
+    }
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Start.class, s -> startRound(1, 0))
+        .onMessage(Start.class, s -> firstRound > setup.rounds() ? finish() : startRound(firstRound, 0))
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Deadline.class, this::onDeadline)
         .onMessage(Evaluated.class, this::onEvaluated)
@@ -197,17 +237,27 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       return this;
     }
     ModelUpdate u = env.getModelUpdate();
+    // The content is checked before the protocol state, so a bad update is always reported.
+    float[] delta;
+    try {
+      delta = Tensors.decode(u.getDelta(), numParams);
+      if (!Float.isFinite(u.getTrainLoss())) {
+        throw new InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");
+      }
+      if (u.getNumSamples() < 1 || u.getNumSamples() > Integer.MAX_VALUE) {
+        throw new InvalidMessageException("num_samples " + Long.toUnsignedString(u.getNumSamples())
+            + " (allowed 1.." + Integer.MAX_VALUE + ")");
+      }
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("server rejected an update from node {} for round {}: {}", from,
+          Integer.toUnsignedString(u.getRound()), e.getMessage());
+      return this;
+    }
     if (closing || u.getRound() != round || u.getAttempt() != attempt || !invited.contains(from)
         || received.containsKey(from)) {
       return this; // late, stale, uninvited or duplicate
     }
-    try {
-      Tensors.decode(u.getDelta(), numParams);
-    } catch (InvalidMessageException e) {
-      getContext().getLog().warn("server dropped update from {} in round {}: {}", from, round, e.getMessage());
-      return this;
-    }
-    received.put(from, u);
+    received.put(from, new Received(delta, u.getNumSamples(), u.getTrainLoss()));
     if (received.size() >= target) {
       return closeRound();
     }
@@ -232,10 +282,10 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     List<WeightedVector> updates = new ArrayList<>(received.size());
     double lossSum = 0;
     double weightSum = 0;
-    for (ModelUpdate u : received.values()) { // TreeMap: ascending client id
-      updates.add(new WeightedVector(Tensors.decode(u.getDelta(), numParams), u.getNumSamples()));
-      lossSum += u.getTrainLoss() * (double) u.getNumSamples();
-      weightSum += u.getNumSamples();
+    for (Received u : received.values()) { // TreeMap: ascending client id
+      updates.add(new WeightedVector(u.delta(), u.samples()));
+      lossSum += u.trainLoss() * (double) u.samples();
+      weightSum += u.samples();
     }
     float[] delta = aggregator.aggregate(updates);
     setup.optimizer().step(global, delta);
@@ -261,12 +311,68 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       return Behaviors.stopped();
     }
     Double eps = setup.ledger() == null ? null : setup.ledger().epsilonAfter(e.round());
-    listener.roundCompleted(new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss,
-        e.evaluation(), eps), global);
+    RoundRecord rec = new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss, e.evaluation(), eps);
+    if (setup.checkpoints() != null) {
+      // Durable before anyone hears of the round: after a crash the round is either redone from
+      // the previous checkpoint or complete, never half applied.
+      history.add(summary(rec, elapsedBefore + ports.clock().nowSeconds()));
+      setup.checkpoints().save(checkpoint(e.round()));
+    }
+    listener.roundCompleted(rec, global);
     if (e.round() >= setup.rounds()) {
-      listener.finished(global.clone());
-      return Behaviors.stopped();
+      return finish();
     }
     return startRound(e.round() + 1, 0);
+  }
+
+  private Behavior<Command> finish() {
+    listener.finished(global.clone());
+    return Behaviors.stopped();
+  }
+
+  private static RoundSummary summary(RoundRecord r, double elapsed) {
+    RoundSummary.Builder b = RoundSummary.newBuilder()
+        .setRound(r.round()).setAttempts(r.attempts()).setTrainLoss(r.trainLoss()).setElapsedS(elapsed);
+    r.invited().forEach(b::addInvited);
+    r.aggregated().forEach(b::addAggregated);
+    if (r.evaluation() != null) {
+      b.setEvaluated(true).setAccuracy(r.evaluation().accuracy()).setLoss(r.evaluation().loss());
+    }
+    if (r.epsilon() != null) {
+      b.setHasEpsilon(true).setEpsilon(r.epsilon());
+    }
+    return b.build();
+  }
+
+  private ServerCheckpoint checkpoint(int completed) {
+    ServerCheckpoint.Builder b = ServerCheckpoint.newBuilder()
+        .setVersion(1)
+        .setRound(completed)
+        .setNumParams(numParams)
+        .setGlobal(Tensors.fp32(global))
+        .setSamplerRng(ByteString.copyFrom(((RandomProviderDefaultState) rng.saveState()).getState()))
+        .setNoiseRng(ByteString.copyFrom(((RandomProviderDefaultState) noiseRng.saveState()).getState()))
+        .addAllHistory(history);
+    for (var st : setup.optimizer().state().entrySet()) {
+      b.addOptimizer(NamedTensor.newBuilder().setName(st.getKey()).setTensor(Tensors.fp32(st.getValue())));
+    }
+    return b.build();
+  }
+
+  private void restore(ServerCheckpoint cp) {
+    if (cp.getNumParams() != numParams || cp.getRound() > setup.rounds()) {
+      throw new InvalidMessageException("checkpoint " + setup.checkpoints().file() + " is for " + cp.getNumParams()
+          + " parameters after round " + cp.getRound() + "; this run has " + numParams + " parameters and "
+          + setup.rounds() + " rounds (delete it to start afresh)");
+    }
+    System.arraycopy(Tensors.decode(cp.getGlobal(), numParams), 0, global, 0, numParams);
+    Map<String, float[]> state = new java.util.LinkedHashMap<>();
+    for (NamedTensor t : cp.getOptimizerList()) {
+      state.put(t.getName(), Tensors.decode(t.getTensor(), t.getTensor().getLength()));
+    }
+    setup.optimizer().restore(state);
+    rng.restoreState(new RandomProviderDefaultState(cp.getSamplerRng().toByteArray()));
+    noiseRng.restoreState(new RandomProviderDefaultState(cp.getNoiseRng().toByteArray()));
+    history.addAll(cp.getHistoryList());
   }
 }

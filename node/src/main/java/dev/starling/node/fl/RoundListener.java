@@ -13,6 +13,9 @@ public interface RoundListener {
     finished(finalParams);
   }
 
+  /** The server resumed from a checkpoint holding these completed rounds (before any new one). */
+  default void resumed(java.util.List<dev.starling.node.wire.proto.RoundSummary> completed) {}
+
   /** Training cannot go on (for example a round never got enough updates). */
   void failed(String reason);
 }

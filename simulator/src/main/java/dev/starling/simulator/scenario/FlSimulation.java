@@ -29,7 +29,7 @@ import org.apache.commons.rng.simple.RandomSource;
 public final class FlSimulation {
 
   /** Node id of the server. */
-  public static final int SERVER = 0;
+  public static final int SERVER = FlWorld.SERVER;
 
   private FlSimulation() {}
 
@@ -40,14 +40,7 @@ public final class FlSimulation {
   public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
-    Partitioner partitioner = Components.partitioner(cfg.data());
-    int[][] parts = partitioner.partition(data.train().labels(), data.train().groups(), n,
-        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
-    ModelSpec spec = Components.model(cfg.model(), data.train());
-    ModelPool pool = new ModelPool(spec, cfg.training());
-    float[] initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
-    var test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+    FlWorld world = new FlWorld(cfg, data);
 
     LinkModel links = Components.links(cfg.network(), n + 1, Set.of(SERVER), Seeds.derive(cfg.seed(), 7));
     SimConfig.Devices dv = cfg.devices();
@@ -55,7 +48,7 @@ public final class FlSimulation {
         Seeds.derive(cfg.seed(), 3), SERVER);
     int[] localSamples = new int[n + 1];
     for (int c = 1; c <= n; c++) {
-      localSamples[c] = parts[c - 1].length;
+      localSamples[c] = world.localSamples(c);
     }
     writer.devices(devices, localSamples);
     int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
@@ -64,16 +57,6 @@ public final class FlSimulation {
     float[][] finalParams = new float[1][];
     String[] failure = new String[1];
     String[] stopReason = new String[1];
-    SimConfig.Server srv = cfg.server();
-    int expected = switch (srv.sampler()) {
-      case "fixed" -> Math.min(n, srv.clientsPerRound());
-      case "fraction" -> (int) Math.max(1, Math.round(srv.fraction() * n));
-      default -> (int) Math.max(1, Math.round(srv.poissonRate() * n));
-    };
-    double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) expected / n;
-    UpdatePrivacy privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate);
-    PrivacyLedger ledger = privacy.roundCurve() == null ? null
-        : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
     boolean[] done = new boolean[1];
     try (SimHarness sim = new SimHarness(cfg.name(), n + 1, links, devices, id -> id == SERVER, threads,
         Seeds.derive(cfg.seed(), 4))) {
@@ -110,18 +93,10 @@ public final class FlSimulation {
           done[0] = true;
         }
       };
-      List<Integer> clientIds = new ArrayList<>();
       for (int c = 1; c <= n; c++) {
-        clientIds.add(c);
-        sim.spawn(c, FlClient.create(sim.ports(c),
-            new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy)));
+        sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
       }
-      SimConfig.Server s = cfg.server();
-      FlServer.Setup setup = new FlServer.Setup(clientIds, Components.sampler(s), s.overSelection(), s.minClients(),
-          SimHarness.seconds(s.deadlineSeconds()), s.maxAttempts(), cfg.rounds(), s.evalEvery(),
-          Components.aggregator(s), Components.optimizer(cfg.algorithm(), s), initial, pool, test,
-          Seeds.derive(cfg.seed(), 6), privacy, ledger, cfg.privacy().budgetEpsilon(), expected);
-      var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), setup, listener));
+      var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), world.server(), listener));
       server.tell(new FlServer.Start());
       try {
         sim.runUntil(() -> done[0]);

@@ -1,0 +1,99 @@
+package dev.starling.tests;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Starts real cluster members (separate JVMs running the CLI) and watches their logs. */
+final class Members implements AutoCloseable {
+
+  private final List<Process> started = new ArrayList<>();
+
+  /** The java command that runs the CLI on this test JVM's classpath. */
+  static List<String> java() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx768m");
+    cmd.add("--add-modules");
+    cmd.add("jdk.incubator.vector");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.starling.simulator.cli.Main");
+    return cmd;
+  }
+
+  /** Runs {@code args} in a new JVM, output to {@code log}. */
+  Process start(Path log, String... args) throws IOException {
+    List<String> cmd = java();
+    cmd.addAll(List.of(args));
+    Files.createDirectories(log.getParent());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    started.add(p);
+    return p;
+  }
+
+  /** Waits until {@code log} contains {@code text}; fails after {@code seconds}. */
+  static String awaitLog(Path log, String text, double seconds) throws IOException, InterruptedException {
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      if (Files.exists(log)) {
+        String s = Files.readString(log, StandardCharsets.UTF_8);
+        if (s.contains(text)) {
+          return s;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("'" + text + "' did not appear in " + log + " within " + seconds + " s:\n"
+        + (Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no log)"));
+  }
+
+  static int await(Process p, double seconds) throws InterruptedException {
+    if (!p.waitFor((long) (seconds * 1000), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("process did not exit within " + seconds + " s");
+    }
+    return p.exitValue();
+  }
+
+  /** A base port with {@code n} free consecutive ports above it. */
+  static int freeBasePort(int n) throws IOException {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20000 + (int) (Math.random() * 30000);
+      boolean ok = true;
+      for (int i = 0; i < n && ok; i++) {
+        try (ServerSocket s = new ServerSocket(base + i)) {
+          s.setReuseAddress(true);
+        } catch (IOException e) {
+          ok = false;
+        }
+      }
+      if (ok) {
+        return base;
+      }
+    }
+    throw new IOException("no " + n + " free consecutive ports");
+  }
+
+  @Override
+  public void close() {
+    for (Process p : started) {
+      p.destroyForcibly();
+    }
+    for (Process p : started) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
