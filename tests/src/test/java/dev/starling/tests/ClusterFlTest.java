@@ -58,4 +58,109 @@ class ClusterFlTest {
     assertTrue(Files.exists(out.resolve("keys/truststore.p12")));
     assertEquals(simulatedSha(dir.resolve("sim")), server.get("final_model_sha256").asText());
   }
+
+  private static List<String> nodeArgs(Path keys, int base, String role, int id, Path out, String... sets) {
+    List<String> a = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/fl.conf").toString(), "--role",
+        role, "--id", Integer.toString(id), "--out", out.toString(), "--keys", keys.toString(), "--set",
+        "cluster.base-port=" + base));
+    for (String s : sets) {
+      a.add("--set");
+      a.add(s);
+    }
+    return a;
+  }
+
+  @Test
+  void serverKilledMidRunResumesFromItsCheckpointAndBadMessagesAreRejected() throws Exception {
+    int base = Members.freeBasePort(5);
+    Path keys = dir.resolve("keys");
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "5").exitCode());
+    String rounds = "rounds=8";
+    try (Members m = new Members()) {
+      Path serverLog = dir.resolve("server.log");
+      List<String> serverArgs = nodeArgs(keys, base, "server", 0, dir.resolve("server"), rounds);
+      Process server = m.start(serverLog, serverArgs.toArray(String[]::new));
+      Members.awaitLog(serverLog, "joined the cluster", 120);
+      // Before any client is up (so the server is surely waiting): a member with a valid
+      // certificate sends garbage, an oversized announcement and a NaN update as client 2.
+      // 610 = (60 synthetic features + bias) x 10 classes, the logistic regression's parameters.
+      Process adversary = m.startMain(dir.resolve("adversary.log"), Adversary.class.getName(), keys.toString(), "4",
+          Integer.toString(base + 4), "127.0.0.1:" + base, "610");
+      assertEquals(0, Members.await(adversary, 120), Files.readString(dir.resolve("adversary.log")));
+      List<Process> clients = new ArrayList<>();
+      for (int c = 1; c <= 3; c++) {
+        clients.add(m.start(dir.resolve("client-" + c + ".log"),
+            nodeArgs(keys, base, "client", c, dir.resolve("client-" + c), rounds).toArray(String[]::new)));
+      }
+      String log1 = Members.awaitLog(serverLog, "round 2 done", 180);
+      server.destroyForcibly(); // kill -9
+      server.waitFor();
+      assertTrue(log1.contains("malformed envelope"), log1);
+      assertTrue(log1.contains("announces a 1099511627776-byte message"), log1);
+      assertTrue(log1.contains("rejected an update from node 2 for round 1") && log1.contains("NaN"), log1);
+      assertTrue(Files.exists(dir.resolve("server/checkpoint/server-checkpoint.pb")));
+
+      Path serverLog2 = dir.resolve("server-restarted.log");
+      Process again = m.start(serverLog2, serverArgs.toArray(String[]::new));
+      assertEquals(0, Members.await(again, 240), Files.readString(serverLog2));
+      String log2 = Files.readString(serverLog2);
+      var resumed = java.util.regex.Pattern.compile("resumed from the checkpoint after round (\\d+)").matcher(log2);
+      assertTrue(resumed.find(), log2);
+      int after = Integer.parseInt(resumed.group(1));
+      assertTrue(after >= 2 && after < 8, "resumed after round " + after + ": the kill must land mid-run");
+      for (int c = 0; c < 3; c++) {
+        assertEquals(0, Members.await(clients.get(c), 60), "client " + (c + 1));
+      }
+    }
+    // Every round exactly once, in order, and the same final model as an uninterrupted simulation:
+    // nothing was lost or applied twice across the crash.
+    List<String> metrics = Files.readAllLines(dir.resolve("server/metrics.csv"));
+    assertEquals(9, metrics.size());
+    for (int r = 1; r <= 8; r++) {
+      assertTrue(metrics.get(r).startsWith(r + ","), metrics.toString());
+    }
+    JsonNode server = json(dir.resolve("server/summary.json"));
+    assertEquals("completed", server.get("status").asText());
+    assertEquals(simulatedSha(dir.resolve("sim"), rounds), server.get("final_model_sha256").asText());
+  }
+
+  @Test
+  void clientKilledInRoundTwoDoesNotStopTrainingAndARogueCertificateCannotJoin() throws Exception {
+    int base = Members.freeBasePort(5);
+    Path keys = dir.resolve("keys");
+    Path rogueKeys = dir.resolve("rogue-keys");
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "4").exitCode());
+    assertEquals(0, Cli.run("node", "keys", "--out", rogueKeys.toString(), "--nodes", "4").exitCode());
+    // Slow enough local training (about a second) that the kill lands while round 2 is trained.
+    String[] sets = {"rounds=4", "server.deadline-s=8", "training.epochs=300"};
+    try (Members m = new Members()) {
+      Path serverLog = dir.resolve("server.log");
+      Process server = m.start(serverLog, nodeArgs(keys, base, "server", 0, dir.resolve("server"), sets).toArray(String[]::new));
+      List<Process> clients = new ArrayList<>();
+      for (int c = 1; c <= 3; c++) {
+        clients.add(m.start(dir.resolve("client-" + c + ".log"),
+            nodeArgs(keys, base, "client", c, dir.resolve("client-" + c), sets).toArray(String[]::new)));
+      }
+      Members.awaitLog(serverLog, "round 1 done", 180);
+      clients.get(2).destroyForcibly(); // kill -9 client 3 as round 2 starts
+      // A member whose certificate comes from another CA tries to take client 3's place.
+      List<String> rogueArgs = nodeArgs(rogueKeys, base, "client", 3, dir.resolve("rogue"), sets);
+      rogueArgs.addAll(List.of("--port", Integer.toString(base + 4), "--set", "cluster.startup-timeout-s=20"));
+      Path rogueLog = dir.resolve("rogue.log");
+      Process rogue = m.start(rogueLog, rogueArgs.toArray(String[]::new));
+      assertEquals(0, Members.await(server, 240), Files.readString(serverLog));
+      assertEquals(1, Members.await(rogue, 120), Files.readString(rogueLog));
+      String rl = Files.readString(rogueLog);
+      assertTrue(rl.contains("could not join the cluster"), rl);
+      assertTrue(rl.contains("SSLHandshakeException") || rl.contains("certificate"), rl);
+      assertEquals(0, Members.await(clients.get(0), 60));
+      assertEquals(0, Members.await(clients.get(1), 60));
+    }
+    JsonNode server = json(dir.resolve("server/summary.json"));
+    assertEquals("completed", server.get("status").asText());
+    assertEquals(4, server.get("rounds").asInt());
+    List<String> participants = Files.readAllLines(dir.resolve("server/participants.csv"));
+    assertEquals("2,1,\"1 2 3\",\"1 2\"", participants.get(2), participants.toString()); // closed at the deadline with 2
+    assertEquals("4,1,\"1 2 3\",\"1 2\"", participants.get(4), participants.toString());
+  }
 }

@@ -17,6 +17,11 @@ final class Members implements AutoCloseable {
 
   /** The java command that runs the CLI on this test JVM's classpath. */
   static List<String> java() {
+    return java("dev.starling.simulator.cli.Main");
+  }
+
+  /** The java command that runs {@code mainClass} on this test JVM's classpath. */
+  static List<String> java(String mainClass) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx768m");
@@ -24,13 +29,18 @@ final class Members implements AutoCloseable {
     cmd.add("jdk.incubator.vector");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.starling.simulator.cli.Main");
+    cmd.add(mainClass);
     return cmd;
   }
 
   /** Runs {@code args} in a new JVM, output to {@code log}. */
   Process start(Path log, String... args) throws IOException {
-    List<String> cmd = java();
+    return startMain(log, "dev.starling.simulator.cli.Main", args);
+  }
+
+  /** Runs {@code mainClass} with {@code args} in a new JVM, output to {@code log}. */
+  Process startMain(Path log, String mainClass, String... args) throws IOException {
+    List<String> cmd = java(mainClass);
     cmd.addAll(List.of(args));
     Files.createDirectories(log.getParent());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());

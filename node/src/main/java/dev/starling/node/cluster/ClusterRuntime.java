@@ -9,6 +9,7 @@ import dev.starling.node.wire.proto.RunDone;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
@@ -160,18 +161,70 @@ public final class ClusterRuntime implements AutoCloseable {
       return;
     }
     boolean inline = bytes.length <= ClusterSettings.INLINE_BYTES;
-    ActorRef<Frame> route = (inline ? inlineRoutes : bulkRoutes).get(to);
-    if (route == null) {
-      unrouted.incrementAndGet();
-      LOG.warn("node {} has no route to node {} (not registered, or gone); dropped {}", from, to, env.getBodyCase());
-      return;
-    }
     int chunk = inline ? Math.max(bytes.length, 1) : settings.chunkBytes();
-    for (Frame f : FrameAssembler.split(from, transferIds.getAndIncrement(), bytes, chunk)) {
+    Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), bytes.length,
+        FrameAssembler.split(from, transferIds.getAndIncrement(), bytes, chunk), System.nanoTime() + HOLD.toNanos());
+    synchronized (pending) {
+      if (!pending.isEmpty() || !deliver(o)) {
+        // No route yet (a member that just joined or restarted is known to the Receptionist a
+        // moment later): hold the message briefly rather than lose it. Order is kept.
+        if (pendingBytes + o.bytes() > settings.maxMessageBytes()) {
+          unrouted.incrementAndGet();
+          LOG.warn("node {} has no route to node {} and {} bytes already wait; dropped {}", from, to, pendingBytes,
+              o.kind());
+          return;
+        }
+        pending.add(o);
+        pendingBytes += o.bytes();
+        flushPending();
+      }
+    }
+  }
+
+  /** How long a message waits for a route to its destination before it is dropped. */
+  private static final Duration HOLD = Duration.ofSeconds(15);
+
+  private record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, List<Frame> frames,
+      long expiresNanos) {}
+
+  private final java.util.ArrayDeque<Outgoing> pending = new java.util.ArrayDeque<>();
+  private long pendingBytes;
+
+  /** Sends {@code o} if its destination has a route; false otherwise. */
+  private boolean deliver(Outgoing o) {
+    ActorRef<Frame> route = (o.inline() ? inlineRoutes : bulkRoutes).get(o.to());
+    if (route == null) {
+      return false;
+    }
+    for (Frame f : o.frames()) {
       route.tell(f);
     }
-    bytesSent.addAndGet(bytes.length);
+    bytesSent.addAndGet(o.bytes());
     messagesSent.incrementAndGet();
+    return true;
+  }
+
+  /** Sends held messages whose route is now known (per destination in order); drops expired ones. */
+  private void flushPending() {
+    synchronized (pending) {
+      long now = System.nanoTime();
+      Set<Integer> blocked = new HashSet<>();
+      for (var it = pending.iterator(); it.hasNext(); ) {
+        Outgoing o = it.next();
+        if (!blocked.contains(o.to()) && deliver(o)) {
+          it.remove();
+          pendingBytes -= o.bytes();
+        } else if (now - o.expiresNanos() > 0) {
+          it.remove();
+          pendingBytes -= o.bytes();
+          unrouted.incrementAndGet();
+          LOG.warn("node {} found no route to node {} within {} s (not registered, or gone); dropped {}", o.from(), o.to(),
+              HOLD.toSeconds(), o.kind());
+        } else {
+          blocked.add(o.to());
+        }
+      }
+    }
   }
 
   /** The current route to node {@code id}'s inline or bulk endpoint, or null (for diagnostics and tests). */
@@ -241,20 +294,29 @@ public final class ClusterRuntime implements AutoCloseable {
   }
 
   /** Keeps the routes to every member's endpoints current from the Receptionist. */
-  private Behavior<Receptionist.Listing> directory() {
+  private static final Object FLUSH = "flush";
+
+  private Behavior<Object> directory() {
     return Behaviors.setup(ctx -> {
+      ActorRef<Receptionist.Listing> self = ctx.getSelf().narrow();
       for (int id : members) {
-        system.receptionist().tell(Receptionist.subscribe(inlineKey(id), ctx.getSelf()));
-        system.receptionist().tell(Receptionist.subscribe(bulkKey(id), ctx.getSelf()));
+        system.receptionist().tell(Receptionist.subscribe(inlineKey(id), self));
+        system.receptionist().tell(Receptionist.subscribe(bulkKey(id), self));
       }
       Map<ServiceKey<Frame>, Set<ActorRef<Frame>>> seen = new ConcurrentHashMap<>();
-      return Behaviors.receiveMessage(listing -> {
-        for (int id : members) {
-          update(listing, inlineKey(id), id, inlineRoutes, seen);
-          update(listing, bulkKey(id), id, bulkRoutes, seen);
-        }
-        return Behaviors.same();
-      });
+      return Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay("flush", FLUSH, Duration.ofMillis(500));
+        return Behaviors.<Object>receiveMessage(msg -> {
+          if (msg instanceof Receptionist.Listing listing) {
+            for (int id : members) {
+              update(listing, inlineKey(id), id, inlineRoutes, seen);
+              update(listing, bulkKey(id), id, bulkRoutes, seen);
+            }
+          }
+          flushPending();
+          return Behaviors.same();
+        });
+      }).narrow();
     });
   }
 
