@@ -22,6 +22,15 @@ import dev.starling.simulator.report.RunResult;
 import dev.starling.simulator.report.RunWriter;
 import dev.starling.simulator.scenario.DataLoader;
 import dev.starling.simulator.scenario.FlWorld;
+import dev.starling.simulator.scenario.PeerWorld;
+import dev.starling.simulator.scenario.DilocoWorld;
+import dev.starling.node.dl.PeerCommand;
+import dev.starling.node.dl.PeerListener;
+import dev.starling.node.diloco.DilocoListener;
+import dev.starling.node.diloco.DilocoReplica;
+import dev.starling.node.learning.Evaluation;
+import dev.starling.node.learning.Model;
+import dev.starling.sampling.modest.View;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -106,7 +115,8 @@ public final class ClusterMember {
       return switch (me.role()) {
         case SERVER -> runServer(runtime, compute, clock, data, out, startup);
         case CLIENT -> runClient(runtime, compute, clock, data, out);
-        default -> throw new UsageException("role " + me.role().label() + " is not supported yet");
+        case PEER -> runPeer(runtime, compute, clock, data, out, startup);
+        case REPLICA -> runReplica(runtime, compute, clock, data, out, startup);
       };
     }
   }
@@ -219,6 +229,126 @@ public final class ClusterMember {
     runtime.spawn("node-" + me.id(), FlClient.create(ports, world.client(me.id())));
     say("ready with %d local samples", world.localSamples(me.id()));
     return awaitRunDone(runtime, done, out, Map.of("local_samples", world.localSamples(me.id())));
+  }
+
+  /** MoDeST or a DL baseline peer: runs until the last round is done, then lingers for the others. */
+  private int runPeer(ClusterRuntime runtime, ExecutorCompute compute, Clock clock, DataLoader.Loaded data, Path out,
+      Duration startup) throws InterruptedException {
+    PeerWorld world = new PeerWorld(cfg, data);
+    int n = cfg.clients();
+    int rounds = cfg.rounds();
+    CompletableFuture<RunDone> done = new CompletableFuture<>();
+    runtime.onRunDone((from, rd) -> done.complete(rd));
+    Map<String, Object> result = new java.util.concurrent.ConcurrentHashMap<>();
+    boolean modest = "modest".equals(cfg.algorithm());
+    PeerListener listener = new PeerListener() {
+      @Override
+      public void aggregated(AggregationRecord r, float[] params) {
+        say("aggregated round %d from %d of %d models%s", r.round(), r.contributors().size(), r.participants().size(),
+            r.timedOut() ? " (timeout)" : "");
+        if (r.round() >= rounds && !done.isDone()) {
+          finalModel(world, params, r.round(), result);
+          runtime.broadcastRunDone(me.id(), (int) r.round(), "");
+          done.complete(RunDone.newBuilder().setRounds((int) r.round()).build());
+        }
+      }
+
+      @Override
+      public void roundDone(int node, long round, float[] params, double trainLoss) {
+        if (!modest && round >= rounds && !done.isDone()) {
+          finalModel(world, params, round, result);
+          done.complete(RunDone.newBuilder().setRounds((int) round).build());
+        }
+      }
+    };
+    NodePorts ports = new NodePorts(me.id(), runtime.network(me.id()), compute, clock);
+    var peer = runtime.spawn("node-" + me.id(), world.peer(me.id(), ports, listener, View.initial(n, i -> false), true));
+    List<Integer> others = new ArrayList<>(ClusterConfig.nodeIds(cfg));
+    if (!runtime.awaitRoutes(others, startup)) {
+      say("starting without peers %s (not seen within %.0f s)", runtime.missing(others), cc.startupTimeoutS());
+    }
+    peer.tell(new PeerCommand.Start());
+    say("started with %d local samples", world.parts()[me.id()].length);
+    return finishAfter(runtime, done, out, result);
+  }
+
+  private void finalModel(PeerWorld world, float[] params, long round, Map<String, Object> result) {
+    Model m = world.pool().get();
+    m.setParams(params);
+    Evaluation ev = m.evaluate(world.test(), null);
+    result.put("final_round", round);
+    result.put("final_accuracy", ev.accuracy());
+    result.put("final_model_sha256", RunWriter.modelSha256(params));
+    say("round %d model: accuracy %.2f %%", round, 100 * ev.accuracy());
+  }
+
+  /** A DiLoCo replica; replica 0 also hosts the reducer (node M), which announces the end. */
+  private int runReplica(ClusterRuntime runtime, ExecutorCompute compute, Clock clock, DataLoader.Loaded data, Path out,
+      Duration startup) throws InterruptedException {
+    DilocoWorld world = new DilocoWorld(cfg, data);
+    int reducer = world.reducerId();
+    boolean host = me.id() == 0;
+    CompletableFuture<RunDone> done = new CompletableFuture<>();
+    Map<String, Object> result = new java.util.concurrent.ConcurrentHashMap<>();
+    runtime.onRunDone((from, rd) -> {
+      if (from == reducer) {
+        done.complete(rd);
+      }
+    });
+    DilocoListener listener = new DilocoListener() {
+      @Override
+      public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss, long bytes) {
+        say("outer round %d done%s", round, accuracy == null ? "" : String.format(Locale.ROOT, ", accuracy %.2f %%",
+            100 * accuracy));
+        if (accuracy != null) {
+          result.put("final_accuracy", accuracy);
+        }
+        result.put("final_round", round);
+      }
+
+      @Override
+      public void finished(float[] global) {
+        result.put("final_model_sha256", RunWriter.modelSha256(global));
+        int r = ((Number) result.getOrDefault("final_round", 0)).intValue();
+        runtime.broadcastRunDone(reducer, r, "");
+        done.complete(RunDone.newBuilder().setRounds(r).build());
+      }
+    };
+    var replica = runtime.spawn("node-" + me.id(), world.replica(me.id(), new NodePorts(me.id(),
+        runtime.network(me.id()), compute, clock), listener));
+    if (host) {
+      runtime.spawn("node-" + reducer, world.reducer(new NodePorts(reducer, runtime.network(reducer), compute, clock),
+          listener));
+    }
+    List<Integer> all = ClusterConfig.nodeIds(cfg);
+    if (!runtime.awaitRoutes(all, startup)) {
+      say("starting without %s (not seen within %.0f s)", runtime.missing(all), cc.startupTimeoutS());
+    }
+    replica.tell(new DilocoReplica.Start());
+    say("started with %d local samples%s", world.parts()[me.id()].length, host ? "; hosting the reducer (node " + reducer + ")" : "");
+    return finishAfter(runtime, done, out, result);
+  }
+
+  /** Waits for the end of the run, lingers so others can finish, and writes the summary. */
+  private int finishAfter(ClusterRuntime runtime, CompletableFuture<RunDone> done, Path out, Map<String, Object> result)
+      throws InterruptedException {
+    try {
+      RunDone rd = done.get(Math.round(cc.runTimeoutS() * 1000), TimeUnit.MILLISECONDS);
+      say("run over after %d rounds; lingering %.0f s for the others", rd.getRounds(), cc.lingerS());
+      Thread.sleep(Math.round(cc.lingerS() * 1000));
+      Map<String, Object> x = new java.util.TreeMap<>(result);
+      x.remove("final_model_sha256");
+      x.put("rounds", rd.getRounds());
+      writeSummary(out, "completed", null, (String) result.get("final_model_sha256"), runtime.stats(), x);
+      return 0;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      String why = String.format(Locale.ROOT, "the run did not end within %.0f s (cluster.run-timeout-s)", cc.runTimeoutS());
+      say("%s", why);
+      writeSummary(out, "failed", why, null, runtime.stats(), result);
+      return 1;
+    }
   }
 
   private int awaitRunDone(ClusterRuntime runtime, CompletableFuture<RunDone> done, Path out, Map<String, Object> extras)

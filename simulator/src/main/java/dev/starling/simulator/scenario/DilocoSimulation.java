@@ -1,16 +1,9 @@
 package dev.starling.simulator.scenario;
 
 import dev.starling.node.diloco.DilocoListener;
-import dev.starling.node.diloco.DilocoReducer;
 import dev.starling.node.diloco.DilocoReplica;
-import dev.starling.node.diloco.DilocoSchedule;
-import dev.starling.node.learning.Dl4jModel;
-import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
-import dev.starling.node.wire.codec.Codecs;
-import dev.starling.sampling.partition.Partitioner;
 import dev.starling.simulator.config.SimConfig;
 import dev.starling.simulator.report.MetricsRow;
 import dev.starling.simulator.report.RunResult;
@@ -24,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.apache.commons.rng.simple.RandomSource;
 
 /**
  * (Streaming) DiLoCo in the simulator: replicas 0..M-1, each with its own shard and persistent
@@ -46,18 +38,10 @@ public final class DilocoSimulation {
     long t0 = System.nanoTime();
     SimConfig.Diloco d = cfg.diloco();
     int m = d.replicas();
-    int reducer = m;
-    Partitioner partitioner = Components.partitioner(cfg.data());
-    int[][] parts = partitioner.partition(data.train().labels(), data.train().groups(), m,
-        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
-    ModelSpec spec = Components.model(cfg.model(), data.train());
-    ModelPool pool = new ModelPool(spec, cfg.training());
-    float[] initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
-    DilocoSchedule schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
-    Codec codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
-    long rounds = d.totalSteps() / d.innerSteps();
-    var test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+    DilocoWorld world = new DilocoWorld(cfg, data);
+    int reducer = world.reducerId();
+    int[][] parts = world.parts();
+    Codec codec = world.codec();
     LinkModel links = Components.links(cfg.network(), m + 1, Set.of(reducer), Seeds.derive(cfg.seed(), 7));
     SimConfig.Devices dv = cfg.devices();
     DeviceModel devices = new DeviceModel(m + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
@@ -119,17 +103,10 @@ public final class DilocoSimulation {
           done[0] = true;
         }
       };
-      int[] replicaIds = new int[m];
       for (int r = 0; r < m; r++) {
-        replicaIds[r] = r;
-        Dl4jModel model = new Dl4jModel(spec, cfg.training(), Seeds.derive(cfg.seed(), 8, r));
-        sim.spawn(r, DilocoReplica.create(sim.ports(r), new DilocoReplica.Setup(reducer, schedule, d.totalSteps(),
-            d.batchSize(), (float) d.outerLr(), (float) d.outerMomentum(), model, initial, data.train(), parts[r], codec,
-            Seeds.derive(cfg.seed(), 5), listener, spec.trainingFlopsPerSample())));
+        sim.spawn(r, world.replica(r, sim.ports(r), listener));
       }
-      sim.spawn(reducer, DilocoReducer.create(sim.ports(reducer), new DilocoReducer.Setup(replicaIds, schedule, rounds,
-          (float) d.outerLr(), (float) d.outerMomentum(), initial, codec, pool, test, cfg.server().evalEvery(),
-          Seeds.derive(cfg.seed(), 6), listener)));
+      sim.spawn(reducer, world.reducer(sim.ports(reducer), listener));
       // Start every replica (they are on the calling-thread dispatcher: this runs them in id order).
       for (int r = 0; r < m; r++) {
         // the typed ref is not kept by spawn's caller; look it up through the harness

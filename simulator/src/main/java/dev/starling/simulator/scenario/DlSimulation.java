@@ -1,28 +1,12 @@
 package dev.starling.simulator.scenario;
 
 import dev.starling.node.data.Dataset;
-import dev.starling.node.dl.Dpsgd;
-import dev.starling.node.dl.EpidemicLearning;
-import dev.starling.node.dl.GossipPeer;
-import dev.starling.node.dl.ModestPeer;
 import dev.starling.node.dl.PeerCommand;
 import dev.starling.node.dl.PeerListener;
-import dev.starling.node.dl.PeerSetup;
-import dev.starling.node.dl.SyncRoundPeer;
-import dev.starling.node.dl.TopologySchedule;
 import dev.starling.node.learning.Evaluation;
 import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.runtime.Seeds;
-import dev.starling.node.wire.codec.Codec;
-import dev.starling.node.wire.codec.Codecs;
 import dev.starling.sampling.modest.View;
-import dev.starling.sampling.partition.Partitioner;
-import dev.starling.sampling.topology.FullyConnected;
-import dev.starling.sampling.topology.OnePeerExponential;
-import dev.starling.sampling.topology.RandomRegular;
-import dev.starling.sampling.topology.Ring;
-import dev.starling.sampling.topology.Topology;
 import dev.starling.simulator.config.SimConfig;
 import dev.starling.simulator.report.MetricsRow;
 import dev.starling.simulator.report.RunResult;
@@ -46,8 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.apache.commons.rng.simple.RandomSource;
-import org.apache.pekko.actor.typed.Behavior;
 
 /**
  * Serverless learning in the simulator: MoDeST, D-PSGD, Epidemic Learning and gossip learning on
@@ -102,14 +84,10 @@ public final class DlSimulation {
 
     RunResult run() {
       long t0 = System.nanoTime();
-      Partitioner partitioner = Components.partitioner(cfg.data());
-      int[][] parts = partitioner.partition(data.train().labels(), data.train().groups(), n,
-          RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
-      ModelSpec spec = Components.model(cfg.model(), data.train());
-      pool = new ModelPool(spec, cfg.training());
-      float[] initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
-      test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-          ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+      PeerWorld world = new PeerWorld(cfg, data);
+      int[][] parts = world.parts();
+      pool = world.pool();
+      test = world.test();
       LinkModel links = Components.links(cfg.network(), n, Set.of(), Seeds.derive(cfg.seed(), 7));
       SimConfig.Devices dv = cfg.devices();
       DeviceModel devices = new DeviceModel(n, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
@@ -129,8 +107,6 @@ public final class DlSimulation {
         t.setDaemon(true);
         return t;
       });
-      SimConfig.CodecCfg cc = cfg.codec();
-      Codec codec = Codecs.of(cc.name(), cc.block(), cc.stochastic());
       try {
         failuresLog = Files.newBufferedWriter(writer.dir().resolve("failures.csv"), StandardCharsets.UTF_8);
         failuresLog.write("virtual_time_s,node,event\n");
@@ -141,9 +117,8 @@ public final class DlSimulation {
       try (SimHarness s = new SimHarness(cfg.name(), n, links, devices, id -> false, threads, Seeds.derive(cfg.seed(), 4))) {
         sim = s;
         View initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
-        Behavior<PeerCommand>[] behaviors = behaviors(parts, initial, codec, listener, initialView);
         for (int i = 0; i < n; i++) {
-          sim.spawn(i, behaviors[i]);
+          sim.spawn(i, world.peer(i, sim.ports(i), listener, initialView, online[i]));
         }
         for (int i = 0; i < n; i++) {
           sim.tell(i, new PeerCommand.Start());
@@ -202,48 +177,6 @@ public final class DlSimulation {
         case "modest" -> 20 * (cfg.modest().aggregationTimeoutSeconds() + cfg.modest().ackTimeoutSeconds()) + 3600;
         case "gossip" -> 20 * cfg.dl().gossipPeriodSeconds() + 3600;
         default -> 20 * Math.max(cfg.dl().roundDeadlineSeconds(), 60) + 3600;
-      };
-    }
-
-    @SuppressWarnings("unchecked")
-    private Behavior<PeerCommand>[] behaviors(int[][] parts, float[] initial, Codec codec, PeerListener listener,
-        View initialView) {
-      Behavior<PeerCommand>[] out = new Behavior[n];
-      SimConfig.Dl dl = cfg.dl();
-      SyncRoundPeer.Rule rule = switch (cfg.algorithm()) {
-        case "dpsgd" -> new Dpsgd(new TopologySchedule(topology(dl), n, Seeds.derive(cfg.seed(), 9)));
-        case "epidemic" -> new EpidemicLearning(n, dl.fanout(), Seeds.derive(cfg.seed(), 9));
-        default -> null;
-      };
-      for (int i = 0; i < n; i++) {
-        PeerSetup setup = new PeerSetup(data.train(), parts[i], pool, initial, n, codec, Seeds.derive(cfg.seed(), 5),
-            listener);
-        var ports = sim.ports(i);
-        out[i] = switch (cfg.algorithm()) {
-          case "modest" -> ModestPeer.create(ports, setup, modestParams(), initialView, online[i]);
-          case "gossip" -> GossipPeer.create(ports, setup, SimHarness.seconds(dl.gossipPeriodSeconds()), cfg.rounds(), online[i]);
-          default -> SyncRoundPeer.create(ports, setup, rule, cfg.rounds(), SimHarness.seconds(dl.roundDeadlineSeconds()),
-              online[i]);
-        };
-      }
-      return out;
-    }
-
-    private ModestPeer.Params modestParams() {
-      SimConfig.Modest m = cfg.modest();
-      return new ModestPeer.Params(m.sampleSize(), m.aggregators(), m.successFraction(),
-          SimHarness.seconds(m.pingIntervalSeconds()), SimHarness.seconds(m.pingTimeoutSeconds()), m.inactivityThreshold(),
-          SimHarness.seconds(m.aggregationTimeoutSeconds()), m.minModels(), SimHarness.seconds(m.ackTimeoutSeconds()),
-          m.advertiseFanout());
-    }
-
-    private Topology topology(SimConfig.Dl dl) {
-      return switch (dl.topology()) {
-        case "ring" -> new Ring();
-        case "regular" -> new RandomRegular(dl.degree(), false);
-        case "dynamic-regular" -> new RandomRegular(dl.degree(), true);
-        case "fully-connected" -> new FullyConnected();
-        default -> new OnePeerExponential();
       };
     }
 

@@ -4,12 +4,7 @@ import dev.starling.node.fl.FlClient;
 import dev.starling.node.fl.FlServer;
 import dev.starling.node.fl.RoundListener;
 import dev.starling.node.fl.RoundRecord;
-import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
-import dev.starling.node.privacy.PrivacyLedger;
-import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Seeds;
-import dev.starling.sampling.partition.Partitioner;
 import dev.starling.simulator.config.SimConfig;
 import dev.starling.simulator.report.MetricsRow;
 import dev.starling.simulator.report.RunResult;
@@ -20,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.commons.rng.simple.RandomSource;
 
 /**
  * Federated learning in the simulator: node 0 is the server, nodes 1..N the clients, each client

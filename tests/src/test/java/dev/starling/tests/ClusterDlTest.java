@@ -1,0 +1,81 @@
+package dev.starling.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MoDeST and DiLoCo on real clusters of separate JVMs on 127.0.0.1 over Artery TLS. */
+class ClusterDlTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void modestCompletesAfterAPeerIsKilledMidRun() throws Exception {
+    int base = Members.freeBasePort(5);
+    Path keys = dir.resolve("keys");
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "5").exitCode());
+    List<Process> peers = new ArrayList<>();
+    try (Members m = new Members()) {
+      for (int p = 0; p < 5; p++) {
+        peers.add(m.start(dir.resolve("peer-" + p + ".log"), "node", "--config",
+            Cli.CONFIGS.resolve("cluster/modest.conf").toString(), "--role", "peer", "--id", Integer.toString(p), "--out",
+            dir.resolve("peer-" + p).toString(), "--keys", keys.toString(), "--set", "cluster.base-port=" + base,
+            "--set", "rounds=10", "--set", "training.epochs=100"));
+      }
+      // Whichever peer aggregates round 2 first: kill -9 peer 4 then.
+      long end = System.nanoTime() + 180_000_000_000L;
+      boolean seen = false;
+      while (!seen && System.nanoTime() < end) {
+        for (int p = 0; p < 5 && !seen; p++) {
+          Path log = dir.resolve("peer-" + p + ".log");
+          seen = Files.exists(log) && Files.readString(log).contains("aggregated round 2 ");
+        }
+        Thread.sleep(50);
+      }
+      assertTrue(seen, "no peer aggregated round 2");
+      peers.get(4).destroyForcibly();
+      for (int p = 0; p < 4; p++) {
+        assertEquals(0, Members.await(peers.get(p), 240), "peer " + p + ":\n" + Files.readString(dir.resolve("peer-" + p + ".log")));
+      }
+    }
+    int finals = 0;
+    for (int p = 0; p < 4; p++) {
+      JsonNode s = ClusterFlTest.json(dir.resolve("peer-" + p + "/summary.json"));
+      assertEquals("completed", s.get("status").asText());
+      assertTrue(s.get("rounds").asInt() >= 10);
+      if (s.has("final_accuracy")) {
+        finals++;
+        assertTrue(s.get("final_accuracy").asDouble() > 0.4, s.toString());
+        assertEquals(64, s.get("final_model_sha256").asText().length());
+      }
+    }
+    assertTrue(finals >= 1, "some live peer aggregated the final round");
+  }
+
+  @Test
+  void localDilocoClusterEndsWithTheSimulatorsModel() throws Exception {
+    Path out = dir.resolve("cluster");
+    Cli.Result r = Cli.run("node", "local", "diloco", "--out", out.toString(), "--set",
+        "cluster.base-port=" + Members.freeBasePort(3));
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode host = ClusterFlTest.json(out.resolve("replica-0/summary.json"));
+    assertEquals("completed", host.get("status").asText());
+    assertEquals(5, host.get("final_round").asInt());
+    for (int i = 1; i < 3; i++) {
+      assertEquals("completed", ClusterFlTest.json(out.resolve("replica-" + i + "/summary.json")).get("status").asText());
+    }
+    Path sim = dir.resolve("sim");
+    Cli.Result s = Cli.run("simulate", Cli.CONFIGS.resolve("cluster/diloco.conf").toString(), "--out", sim.toString(), "-q");
+    assertEquals(0, s.exitCode(), s.err());
+    // Replicas apply each average at a fixed inner step, so wall-clock timing cannot change the result.
+    assertEquals(ClusterFlTest.json(sim.resolve("summary.json")).get("final_model_sha256").asText(),
+        host.get("final_model_sha256").asText());
+  }
+}
