@@ -1,0 +1,104 @@
+package dev.starling.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.Frame;
+import dev.starling.node.wire.proto.TrainRequest;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class FrameAssemblerTest {
+
+  private static final int CHUNK = 1024;
+
+  private static FrameAssembler assembler() {
+    return new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 4);
+  }
+
+  private static Envelope envelope(int sender, int floats) {
+    float[] p = new float[floats];
+    for (int i = 0; i < floats; i++) {
+      p[i] = i * 0.5f;
+    }
+    return Envelope.newBuilder().setSender(sender).setSeq(3)
+        .setTrainRequest(TrainRequest.newBuilder().setRound(2).setModel(Tensors.fp32(p))).build();
+  }
+
+  @Test
+  void splitsAndReassemblesInterleavedTransfers() {
+    Envelope a = envelope(1, 2000); // 8 KB: 8 frames
+    Envelope b = envelope(2, 700);
+    List<Frame> fa = FrameAssembler.split(1, 10, a.toByteArray(), CHUNK);
+    List<Frame> fb = FrameAssembler.split(2, 10, b.toByteArray(), CHUNK);
+    assertEquals((a.getSerializedSize() + CHUNK - 1) / CHUNK, fa.size());
+    FrameAssembler asm = assembler();
+    Optional<Envelope> gotB = Optional.empty();
+    for (int i = 0; i < fa.size() - 1; i++) {
+      assertTrue(asm.accept(fa.get(i), 0).isEmpty());
+      if (i < fb.size()) {
+        Optional<Envelope> e = asm.accept(fb.get(i), 0);
+        if (e.isPresent()) {
+          gotB = e;
+        }
+      }
+    }
+    assertEquals(b, gotB.orElseThrow());
+    assertEquals(a, asm.accept(fa.get(fa.size() - 1), 0).orElseThrow());
+    assertEquals(0, asm.pendingBytes());
+  }
+
+  @Test
+  void rejectsWhatTheNetworkMustNotBeTrustedWith() {
+    FrameAssembler asm = assembler();
+    byte[] bytes = envelope(1, 600).toByteArray();
+    List<Frame> frames = FrameAssembler.split(1, 5, bytes, CHUNK);
+    Frame first = frames.get(0);
+    var e1 = assertThrows(InvalidMessageException.class, () -> asm.accept(first.toBuilder().setSender(9).build(), 0));
+    assertTrue(e1.getMessage().contains("unknown sender 9"));
+    var e2 = assertThrows(InvalidMessageException.class,
+        () -> asm.accept(first.toBuilder().setTotalBytes(1L << 40).build(), 0));
+    assertTrue(e2.getMessage().contains("allowed up to"));
+    var e3 = assertThrows(InvalidMessageException.class, () -> asm.accept(first.toBuilder().setCount(99).build(), 0));
+    assertTrue(e3.getMessage().contains("frame count 99"));
+    var e4 = assertThrows(InvalidMessageException.class,
+        () -> asm.accept(first.toBuilder().setData(ByteString.copyFrom(new byte[10])).build(), 0));
+    assertTrue(e4.getMessage().contains("carries 10 bytes"));
+    var e5 = assertThrows(InvalidMessageException.class, () -> asm.accept(frames.get(1), 0));
+    assertTrue(e5.getMessage().contains("without its start"));
+    // out of order drops the transfer
+    asm.accept(frames.get(0), 0);
+    assertThrows(InvalidMessageException.class, () -> asm.accept(frames.get(2), 0));
+    assertEquals(0, asm.pendingBytes());
+    // garbage that is not an Envelope
+    byte[] junk = new byte[40];
+    java.util.Arrays.fill(junk, (byte) 0xFF);
+    var e6 = assertThrows(InvalidMessageException.class,
+        () -> asm.accept(FrameAssembler.split(1, 6, junk, CHUNK).get(0), 0));
+    assertTrue(e6.getMessage().contains("malformed envelope"));
+    // an envelope claiming another sender than its frames
+    var e7 = assertThrows(InvalidMessageException.class,
+        () -> asm.accept(FrameAssembler.split(2, 7, envelope(1, 10).toByteArray(), CHUNK).get(0), 0));
+    assertTrue(e7.getMessage().contains("claims sender 1"));
+  }
+
+  @Test
+  void boundsUnfinishedTransfersAndExpiresStaleOnes() {
+    FrameAssembler asm = new FrameAssembler(CHUNK, 8 * CHUNK, 8 * CHUNK, id -> true);
+    byte[] big = new byte[6 * CHUNK];
+    asm.accept(FrameAssembler.split(1, 1, big, CHUNK).get(0), 100);
+    assertEquals(6 * CHUNK, asm.pendingBytes());
+    var e = assertThrows(InvalidMessageException.class, () -> asm.accept(FrameAssembler.split(2, 1, big, CHUNK).get(0), 200));
+    assertTrue(e.getMessage().contains("unfinished transfers"));
+    assertEquals(0, asm.expire(50));
+    assertEquals(1, asm.expire(150));
+    assertEquals(0, asm.pendingBytes());
+    asm.accept(FrameAssembler.split(2, 1, big, CHUNK).get(0), 200); // room again
+  }
+}
