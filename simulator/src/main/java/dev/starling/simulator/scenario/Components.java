@@ -128,4 +128,17 @@ public final class Components {
           + train.name() + ": " + e.getMessage());
     }
   }
+
+  /** The training data split into {@code n} parts with the run's partition seed. */
+  static int[][] partition(SimConfig cfg, DataLoader.Loaded data, int n) {
+    return partitioner(cfg.data()).partition(data.train().labels(), data.train().groups(), n,
+        org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(
+            dev.starling.node.runtime.Seeds.derive(cfg.seed(), 1)));
+  }
+
+  /** The evaluation set: the test data, or its first {@code data.test-subset} samples. */
+  static dev.starling.node.data.Dataset testSet(SimConfig cfg, DataLoader.Loaded data) {
+    return cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
+        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+  }
 }

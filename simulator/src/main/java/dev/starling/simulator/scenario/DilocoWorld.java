@@ -12,9 +12,7 @@ import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Codecs;
-import dev.starling.sampling.partition.Partitioner;
 import dev.starling.simulator.config.SimConfig;
-import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
@@ -40,17 +38,14 @@ public final class DilocoWorld {
     this.data = data;
     SimConfig.Diloco d = cfg.diloco();
     this.m = d.replicas();
-    Partitioner partitioner = Components.partitioner(cfg.data());
-    this.parts = partitioner.partition(data.train().labels(), data.train().groups(), m,
-        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
+    this.parts = Components.partition(cfg, data, m);
     this.spec = Components.model(cfg.model(), data.train());
     this.pool = new ModelPool(spec, cfg.training());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
     this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
     this.rounds = d.totalSteps() / d.innerSteps();
-    this.test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+    this.test = Components.testSet(cfg, data);
   }
 
   public int replicas() {

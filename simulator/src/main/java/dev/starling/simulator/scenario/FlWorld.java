@@ -8,11 +8,9 @@ import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.privacy.PrivacyLedger;
 import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Seeds;
-import dev.starling.sampling.partition.Partitioner;
 import dev.starling.simulator.config.SimConfig;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.rng.simple.RandomSource;
 
 /**
  * Everything an FL run derives from its config and seed: the partition of the training data, the
@@ -39,14 +37,11 @@ public final class FlWorld {
     this.cfg = cfg;
     this.data = data;
     int n = cfg.clients();
-    Partitioner partitioner = Components.partitioner(cfg.data());
-    this.parts = partitioner.partition(data.train().labels(), data.train().groups(), n,
-        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
+    this.parts = Components.partition(cfg, data, n);
     ModelSpec spec = Components.model(cfg.model(), data.train());
     this.pool = new ModelPool(spec, cfg.training());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
-    this.test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+    this.test = Components.testSet(cfg, data);
     SimConfig.Server srv = cfg.server();
     this.expected = switch (srv.sampler()) {
       case "fixed" -> Math.min(n, srv.clientsPerRound());

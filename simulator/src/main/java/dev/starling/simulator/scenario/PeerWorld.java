@@ -17,14 +17,12 @@ import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Codecs;
 import dev.starling.sampling.modest.View;
-import dev.starling.sampling.partition.Partitioner;
 import dev.starling.sampling.topology.FullyConnected;
 import dev.starling.sampling.topology.OnePeerExponential;
 import dev.starling.sampling.topology.RandomRegular;
 import dev.starling.sampling.topology.Ring;
 import dev.starling.sampling.topology.Topology;
 import dev.starling.simulator.config.SimConfig;
-import org.apache.commons.rng.simple.RandomSource;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
@@ -48,14 +46,11 @@ public final class PeerWorld {
     this.cfg = cfg;
     this.data = data;
     this.n = cfg.clients();
-    Partitioner partitioner = Components.partitioner(cfg.data());
-    this.parts = partitioner.partition(data.train().labels(), data.train().groups(), n,
-        RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
+    this.parts = Components.partition(cfg, data, n);
     ModelSpec spec = Components.model(cfg.model(), data.train());
     this.pool = new ModelPool(spec, cfg.training());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
-    this.test = cfg.data().testSubset() > 0 && cfg.data().testSubset() < data.test().size()
-        ? new SubsetDataset(data.test(), cfg.data().testSubset()) : data.test();
+    this.test = Components.testSet(cfg, data);
     SimConfig.CodecCfg cc = cfg.codec();
     this.codec = Codecs.of(cc.name(), cc.block(), cc.stochastic());
     SimConfig.Dl dl = cfg.dl();
