@@ -35,8 +35,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * delivered to the receiving node's inbox, which answers with a small Pong). All three run in the
  * same invocation; the ratio to the socket copy is what BENCHMARKS.md records.
  *
- * <p>{@code TransferBench [MB] [repeats]} (parent) or {@code TransferBench receive MODE PORT KEYS}
- * (the receiver JVM it starts).
+ * <p>{@code TransferBench [MB] [repeats]}; it starts each Artery sender and every receiver as a JVM of
+ * its own ({@code send ...}, {@code receive ...}), so each transport starts from a fresh JVM.
  */
 public final class TransferBench {
 
@@ -46,6 +46,16 @@ public final class TransferBench {
     if (args.length > 0 && args[0].equals("receive")) {
       receive(args[1], Integer.parseInt(args[2]), Paths.get(args[3]), Integer.parseInt(args[4]));
       return;
+    }
+    if (args.length > 0 && args[0].equals("send")) { // a sender JVM with its own system properties
+      double[] t = sendArtery(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+          Paths.get(args[3]));
+      StringBuilder sb = new StringBuilder();
+      for (double d : t) {
+        sb.append(d).append(' ');
+      }
+      System.out.println(sb.toString().strip());
+      System.exit(0);
     }
     int mb = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 7;
@@ -80,7 +90,20 @@ public final class TransferBench {
     Process receiver = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(Files.createTempFile("transfer-" + mode, ".log").toFile())).start();
     try {
-      return mode.equals("socket") ? sendSocket(port, floats, repeats) : sendArtery(mode, port, floats, repeats, keys);
+      if (mode.equals("socket")) {
+        return sendSocket(port, floats, repeats);
+      }
+      ProcessBuilder sender = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx2g", "-Dstarling.chunk=" + CHUNK, "-cp",
+          System.getProperty("java.class.path"), TransferBench.class.getName(), "send", mode, Integer.toString(port),
+          keys.toString(), Integer.toString(floats), Integer.toString(repeats)))
+          .redirectError(ProcessBuilder.Redirect.DISCARD);
+      Process p = sender.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0 || out.isEmpty()) {
+        throw new IllegalStateException(mode + ": the sender failed");
+      }
+      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
     } finally {
       receiver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }

@@ -153,13 +153,14 @@ public final class ClusterRuntime implements AutoCloseable {
   }
 
   private void sendEnvelope(int from, int to, Envelope env) {
-    byte[] bytes = env.toByteArray();
-    if (bytes.length > settings.maxMessageBytes()) {
+    int size = env.getSerializedSize();
+    if (size > settings.maxMessageBytes()) {
       rejected.incrementAndGet();
-      LOG.error("node {} did not send a {}-byte {} to node {}: larger than max-message-bytes = {}", from, bytes.length,
+      LOG.error("node {} did not send a {}-byte {} to node {}: larger than max-message-bytes = {}", from, size,
           env.getBodyCase(), to, settings.maxMessageBytes());
       return;
     }
+    byte[] bytes = env.toByteArray();
     boolean inline = bytes.length <= ClusterSettings.INLINE_BYTES;
     int chunk = inline ? Math.max(bytes.length, 1) : settings.chunkBytes();
     Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), bytes.length,
