@@ -87,4 +87,28 @@ class CliContractTest {
     assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--out", out.toString()), out.toString());
     assertEquals("keep me", Files.readString(out.resolve("metrics.csv")));
   }
+
+  @Test
+  void nodeCommandRejectsBadRolesIdsKeysAndValuesBeforeStarting() throws IOException {
+    String fl = Cli.CONFIGS.resolve("cluster/fl.conf").toString();
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "peer", "--id", "1"), "--role peer", "server, client");
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "client", "--id", "9"), "--id 9", "1..3");
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "client"), "--id is required");
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "server", "--set", "cluster.max-message-bytes=-5"),
+        "cluster.max-message-bytes", "-5");
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "server", "--seed-nodes", "localhost"),
+        "--seed-nodes", "localhost");
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "server", "--keys", dir.resolve("none").toString(),
+        "--out", dir.resolve("s").toString()), "node-0.p12", "node keys");
+    assertOneLineUsageError(Cli.run("node", "local", "xyz"), "xyz", "fl, modest, diloco");
+    assertOneLineUsageError(Cli.run("node", "keys", "--out", dir.resolve("k").toString(), "--nodes", "0"), "--nodes 0");
+    // A server --out holding finished rounds and no checkpoint is refused, and left as it was.
+    Path done = dir.resolve("done");
+    Files.createDirectories(done);
+    String rows = "round,virtual_time_s\n1,0.5\n";
+    Files.writeString(done.resolve("metrics.csv"), rows);
+    assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "server", "--out", done.toString(), "--set",
+        "cluster.checkpoint=off"), "already holds a run");
+    assertEquals(rows, Files.readString(done.resolve("metrics.csv")));
+  }
 }

@@ -304,7 +304,7 @@ public final class ClusterRuntime implements AutoCloseable {
         system.receptionist().tell(Receptionist.subscribe(inlineKey(id), self));
         system.receptionist().tell(Receptionist.subscribe(bulkKey(id), self));
       }
-      Map<ServiceKey<Frame>, Set<ActorRef<Frame>>> seen = new ConcurrentHashMap<>();
+      Map<ServiceKey<Frame>, Set<ActorRef<Frame>>> seen = new java.util.HashMap<>(); // this actor's alone
       return Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay("flush", FLUSH, Duration.ofMillis(500));
         return Behaviors.<Object>receiveMessage(msg -> {

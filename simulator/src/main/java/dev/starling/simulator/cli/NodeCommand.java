@@ -73,7 +73,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
     List<String> sets = new ArrayList<>(overrides);
     if (dataDir != null) {
-      sets.add("data.dir=\"" + dataDir.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+      sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
     SimConfig cfg = ConfigLoader.load(config, sets, null, null);
     ClusterConfig cc = ClusterConfig.of(cfg);

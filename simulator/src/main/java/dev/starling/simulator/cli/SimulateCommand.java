@@ -54,7 +54,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     List<String> sets = new ArrayList<>(overrides);
     if (dataDir != null) {
-      sets.add("data.dir=\"" + dataDir.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+      sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
     SimConfig cfg = ConfigLoader.load(config, sets, seed, out);
     Path dir = cfg.output().dir() != null ? cfg.output().dir()

@@ -329,6 +329,11 @@ public final class ConfigLoader {
   }
 
   /** Flag, then config, then {@code $STARLING_DATA}, then {@code ~/.starling/data}. */
+  /** The {@code --set} string that points {@code data.dir} at {@code dir} (quoted for HOCON). */
+  public static String dataDirOverride(Path dir) {
+    return "data.dir=\"" + dir.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   public static Path dataDir(String configured) {
     if (configured != null && !configured.isBlank()) {
       return Paths.get(configured);

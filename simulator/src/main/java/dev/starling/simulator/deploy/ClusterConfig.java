@@ -48,7 +48,7 @@ public record ClusterConfig(
     String keys = c.string("cluster.keys-dir");
     return new ClusterConfig(name, c.string("cluster.host"), c.integer("cluster.base-port", 1, 65535), seeds,
         c.bool("cluster.tls"), Paths.get(keys), c.integer("cluster.chunk-bytes", 256 * 1024, 512L * 1024 * 1024),
-        c.longValue("cluster.max-message-bytes"), c.number("cluster.startup-timeout-s", 0, true, 86_400),
+        c.integer("cluster.max-message-bytes", 1024 * 1024, Integer.MAX_VALUE - 16), c.number("cluster.startup-timeout-s", 0, true, 86_400),
         c.number("cluster.run-timeout-s", 0, true, 30 * 86_400), c.bool("cluster.checkpoint"),
         c.number("cluster.linger-s", 0, false, 3600));
   }

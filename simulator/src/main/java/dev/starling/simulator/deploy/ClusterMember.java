@@ -91,6 +91,9 @@ public final class ClusterMember {
     } catch (IOException e) {
       throw new UsageException("--out " + out + ": cannot create the directory (" + e.getMessage() + ")");
     }
+    if (me.role() == ClusterConfig.Role.SERVER) {
+      refuseFinishedRun(out);
+    }
     ClusterSettings.Tls tls = cc.tls() ? Keys.forNode(opts.keys() != null ? opts.keys() : cc.keysDir(), me.id()) : null;
     String host = opts.host() != null ? opts.host() : cc.host();
     int port = opts.port() != null ? opts.port() : cc.port(me.id());
@@ -121,12 +124,27 @@ public final class ClusterMember {
     }
   }
 
+  /** A server --out that holds a run's rows may only be reused to resume from its checkpoint. */
+  private void refuseFinishedRun(Path out) {
+    Path metrics = out.resolve("metrics.csv");
+    boolean resumable = cc.checkpoint() && Files.exists(new ServerCheckpoints(out.resolve("checkpoint")).file());
+    try {
+      if (!resumable && Files.exists(metrics) && Files.readAllLines(metrics).size() > 1) {
+        throw new UsageException("--out " + out + " already holds a run (metrics.csv) and no checkpoint to resume from;"
+            + " choose another --out");
+      }
+    } catch (IOException e) {
+      throw new UsageException("--out " + out + ": metrics.csv is unreadable (" + e.getMessage() + ")");
+    }
+  }
+
   private int runServer(ClusterRuntime runtime, ExecutorCompute compute, Clock clock, DataLoader.Loaded data, Path out,
       Duration startup) throws InterruptedException {
     FlWorld world = new FlWorld(cfg, data);
     FlServer.Setup setup = world.server();
+    ServerCheckpoints store = new ServerCheckpoints(out.resolve("checkpoint"));
     if (cc.checkpoint()) {
-      setup = setup.withCheckpoints(new ServerCheckpoints(out.resolve("checkpoint")));
+      setup = setup.withCheckpoints(store);
     }
     List<MetricsRow> rows = new ArrayList<>();
     CompletableFuture<float[]> finished = new CompletableFuture<>();
@@ -228,7 +246,7 @@ public final class ClusterMember {
     NodePorts ports = new NodePorts(me.id(), runtime.network(me.id()), compute, clock);
     runtime.spawn("node-" + me.id(), FlClient.create(ports, world.client(me.id())));
     say("ready with %d local samples", world.localSamples(me.id()));
-    return awaitRunDone(runtime, done, out, Map.of("local_samples", world.localSamples(me.id())));
+    return awaitEnd(runtime, done, out, Map.of("local_samples", world.localSamples(me.id())), 0);
   }
 
   /** MoDeST or a DL baseline peer: runs until the last round is done, then lingers for the others. */
@@ -269,7 +287,7 @@ public final class ClusterMember {
     }
     peer.tell(new PeerCommand.Start());
     say("started with %d local samples", world.parts()[me.id()].length);
-    return finishAfter(runtime, done, out, result);
+    return awaitEnd(runtime, done, out, result, cc.lingerS());
   }
 
   private void finalModel(PeerWorld world, float[] params, long round, Map<String, Object> result) {
@@ -326,46 +344,37 @@ public final class ClusterMember {
     }
     replica.tell(new DilocoReplica.Start());
     say("started with %d local samples%s", world.parts()[me.id()].length, host ? "; hosting the reducer (node " + reducer + ")" : "");
-    return finishAfter(runtime, done, out, result);
+    return awaitEnd(runtime, done, out, result, cc.lingerS());
   }
 
-  /** Waits for the end of the run, lingers so others can finish, and writes the summary. */
-  private int finishAfter(ClusterRuntime runtime, CompletableFuture<RunDone> done, Path out, Map<String, Object> result)
-      throws InterruptedException {
+  /**
+   * Waits for the end of the run, lingers {@code lingerS} so the others can finish, and writes the
+   * summary ({@code result} may hold final_model_sha256 and the member's final figures).
+   */
+  private int awaitEnd(ClusterRuntime runtime, CompletableFuture<RunDone> done, Path out, Map<String, Object> result,
+      double lingerS) throws InterruptedException {
+    Map<String, Object> x = new java.util.TreeMap<>();
     try {
       RunDone rd = done.get(Math.round(cc.runTimeoutS() * 1000), TimeUnit.MILLISECONDS);
-      say("run over after %d rounds; lingering %.0f s for the others", rd.getRounds(), cc.lingerS());
-      Thread.sleep(Math.round(cc.lingerS() * 1000));
-      Map<String, Object> x = new java.util.TreeMap<>(result);
+      say("run over after %d rounds%s", rd.getRounds(), rd.getReason().isEmpty() ? "" : " (" + rd.getReason() + ")");
+      if (lingerS > 0) {
+        say("lingering %.0f s for the others", lingerS);
+        Thread.sleep(Math.round(lingerS * 1000));
+      }
+      x.putAll(result);
       x.remove("final_model_sha256");
       x.put("rounds", rd.getRounds());
-      writeSummary(out, "completed", null, (String) result.get("final_model_sha256"), runtime.stats(), x);
+      writeSummary(out, "completed", rd.getReason().isEmpty() ? null : rd.getReason(),
+          (String) result.get("final_model_sha256"), runtime.stats(), x);
       return 0;
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
       String why = String.format(Locale.ROOT, "the run did not end within %.0f s (cluster.run-timeout-s)", cc.runTimeoutS());
       say("%s", why);
-      writeSummary(out, "failed", why, null, runtime.stats(), result);
-      return 1;
-    }
-  }
-
-  private int awaitRunDone(ClusterRuntime runtime, CompletableFuture<RunDone> done, Path out, Map<String, Object> extras)
-      throws InterruptedException {
-    try {
-      RunDone rd = done.get(Math.round(cc.runTimeoutS() * 1000), TimeUnit.MILLISECONDS);
-      Map<String, Object> x = new LinkedHashMap<>(extras);
-      x.put("rounds", rd.getRounds());
-      say("run over after %d rounds%s", rd.getRounds(), rd.getReason().isEmpty() ? "" : " (" + rd.getReason() + ")");
-      writeSummary(out, "completed", rd.getReason().isEmpty() ? null : rd.getReason(), null, runtime.stats(), x);
-      return 0;
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      String why = String.format(Locale.ROOT, "no end of run announced within %.0f s (cluster.run-timeout-s)", cc.runTimeoutS());
-      say("%s", why);
-      writeSummary(out, "failed", why, null, runtime.stats(), extras);
+      x.putAll(result);
+      x.remove("final_model_sha256");
+      writeSummary(out, "failed", why, null, runtime.stats(), x);
       return 1;
     }
   }

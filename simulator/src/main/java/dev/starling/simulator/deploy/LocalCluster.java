@@ -77,8 +77,9 @@ public final class LocalCluster {
       Keys.make(keys, members.size(), "ip:127.0.0.1,dns:localhost", 30);
     }
     Map<ClusterConfig.Member, Process> procs = new LinkedHashMap<>();
-    Thread killer = new Thread(() -> procs.values().forEach(p -> p.descendants().forEach(ProcessHandle::destroyForcibly)));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> procs.values().forEach(Process::destroyForcibly)));
+    // Ctrl-C (or a kill of this JVM) must not leave members running.
+    Thread stopAll = new Thread(() -> procs.values().forEach(Process::destroyForcibly));
+    Runtime.getRuntime().addShutdownHook(stopAll);
     err.printf("starling: %s: starting %d members (%s) in %s%n", cfg.name(), members.size(),
         cc.tls() ? "TLS, keys in " + keys : "plain TCP", out);
     long t0 = System.nanoTime();
@@ -131,7 +132,7 @@ public final class LocalCluster {
           p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       }
-      killer.run();
+      Runtime.getRuntime().removeShutdownHook(stopAll);
     }
     err.printf("starling: %s finished in %.1f s; logs and summary.json under %s%n", cfg.name(),
         (System.nanoTime() - t0) / 1e9, out);
