@@ -32,29 +32,31 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * Moves a 100 MB model between two JVMs on 127.0.0.1 and reports throughput: a plain Java socket
  * copy of the same bytes (the baseline), then the cluster runtime over Artery TCP and over Artery
  * TLS with mutual authentication (an FP32 tensor in an Envelope, framed, reassembled, parsed and
- * delivered to the receiving node's inbox, which answers with a small Pong). All three run in the
- * same invocation; the ratio to the socket copy is what BENCHMARKS.md records.
+ * delivered to the receiving node's inbox, which answers with a small Pong).
  *
- * <p>{@code TransferBench [MB] [repeats]}; it starts each Artery sender and every receiver as a JVM of
- * its own ({@code send ...}, {@code receive ...}), so each transport starts from a fresh JVM.
+ * <p>The transports are measured interleaved, one transfer of each per round, so that a noisy
+ * stretch of this shared machine hits all of them alike; besides each transport's median the bench
+ * reports the median over rounds of the per-round ratio to the socket copy. Every receiver and
+ * every Artery sender is a JVM of its own ({@code receive ...}, {@code send ...}); an Artery
+ * sender joins once, then makes one transfer per {@code go} line on its stdin and prints the
+ * seconds it took.
+ *
+ * <p>{@code TransferBench [MB] [repeats]}; {@code -Dstarling.transfer.modes=socket,tcp} limits the
+ * transports, {@code -Dstarling.chunk=BYTES} sets the frame size.
  */
 public final class TransferBench {
 
   private static final int CHUNK = Integer.getInteger("starling.chunk", 4 * 1024 * 1024);
+  /** Heap options of the receiver and sender JVMs. */
+  private static final List<String> JVM = List.of(System.getProperty("starling.transfer.jvm", "-Xmx2g").split(" "));
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("receive")) {
       receive(args[1], Integer.parseInt(args[2]), Paths.get(args[3]), Integer.parseInt(args[4]));
       return;
     }
-    if (args.length > 0 && args[0].equals("send")) { // a sender JVM with its own system properties
-      double[] t = sendArtery(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[4]), Integer.parseInt(args[5]),
-          Paths.get(args[3]));
-      StringBuilder sb = new StringBuilder();
-      for (double d : t) {
-        sb.append(d).append(' ');
-      }
-      System.out.println(sb.toString().strip());
+    if (args.length > 0 && args[0].equals("send")) {
+      sendArtery(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[4]), Paths.get(args[3]));
       System.exit(0);
     }
     int mb = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -62,17 +64,47 @@ public final class TransferBench {
     int floats = mb * 1_000_000 / 4;
     Path keys = Files.createTempDirectory("starling-transfer-keys").resolve("keys");
     Keys.make(keys, 2, "ip:127.0.0.1,dns:localhost", 2);
-    System.out.printf(Locale.ROOT, "payload %d MB (%d floats), %d measured transfers after 2 warm-ups, median%n", mb, floats,
-        repeats);
-    double socket = 0;
-    for (String mode : List.of("socket", "tcp", "tls")) {
-      double[] s = run(mode, floats, repeats, keys);
-      double median = median(s);
-      if (mode.equals("socket")) {
-        socket = median;
+    List<String> modes = List.of(System.getProperty("starling.transfer.modes", "socket,tcp,tls").split(","));
+    if (!modes.contains("socket")) {
+      throw new IllegalArgumentException("starling.transfer.modes must include socket (the baseline), got " + modes);
+    }
+    System.out.printf(Locale.ROOT, "payload %d MB (%d floats), frames of %d bytes, %d rounds after 2 warm-ups, "
+        + "one transfer per transport per round%n", mb, floats, CHUNK, repeats);
+    List<Process> started = new ArrayList<>();
+    try {
+      java.util.Map<String, Transfer> transfers = new java.util.LinkedHashMap<>();
+      for (String mode : modes) {
+        transfers.put(mode, start(mode, floats, keys, started));
       }
-      System.out.printf(Locale.ROOT, "%-7s median %7.1f ms  min %7.1f ms  %7.0f MB/s  ratio to socket copy %.2fx%n", mode,
-          median * 1e3, Arrays.stream(s).min().orElse(0) * 1e3, mb / median, socket / median);
+      java.util.Map<String, double[]> times = new java.util.LinkedHashMap<>();
+      modes.forEach(m -> times.put(m, new double[repeats]));
+      for (int r = -2; r < repeats; r++) {
+        for (String mode : modes) {
+          double t = transfers.get(mode).once();
+          if (r >= 0) {
+            times.get(mode)[r] = t;
+          }
+        }
+      }
+      double[] socket = times.get("socket");
+      for (String mode : modes) {
+        double[] s = times.get(mode);
+        double[] ratio = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+          ratio[r] = socket[r] / s[r];
+        }
+        System.out.printf(Locale.ROOT,
+            "%-7s median %7.1f ms  min %7.1f ms  %7.0f MB/s  ratio of medians %.2fx  median per-round ratio %.2fx%n", mode,
+            median(s) * 1e3, Arrays.stream(s).min().orElse(0) * 1e3, mb / median(s), median(socket) / median(s),
+            median(ratio));
+      }
+    } finally {
+      for (Process p : started) {
+        p.destroy(); // SIGTERM first, so an attached profiler or recording can write its output
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
     }
   }
 
@@ -82,31 +114,50 @@ public final class TransferBench {
     return c[c.length / 2];
   }
 
-  private static double[] run(String mode, int floats, int repeats, Path keys) throws Exception {
+  /** One transport, ready to make a transfer. */
+  private interface Transfer {
+    double once() throws Exception;
+  }
+
+  private static Transfer start(String mode, int floats, Path keys, List<Process> started) throws Exception {
     int port = freePort();
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx2g", "-Dstarling.chunk=" + CHUNK, "-cp", System.getProperty("java.class.path"), TransferBench.class.getName(), "receive", mode,
-        Integer.toString(port), keys.toString(), Integer.toString(floats)));
-    Process receiver = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(Files.createTempFile("transfer-" + mode, ".log").toFile())).start();
-    try {
-      if (mode.equals("socket")) {
-        return sendSocket(port, floats, repeats);
-      }
-      ProcessBuilder sender = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx2g", "-Dstarling.chunk=" + CHUNK, "-cp",
-          System.getProperty("java.class.path"), TransferBench.class.getName(), "send", mode, Integer.toString(port),
-          keys.toString(), Integer.toString(floats), Integer.toString(repeats)))
-          .redirectError(ProcessBuilder.Redirect.DISCARD);
-      Process p = sender.start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0 || out.isEmpty()) {
-        throw new IllegalStateException(mode + ": the sender failed");
-      }
-      return Arrays.stream(out.split("\\s+")).mapToDouble(Double::parseDouble).toArray();
-    } finally {
-      receiver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(javaBin));
+    cmd.addAll(JVM);
+    cmd.addAll(List.of("-Dstarling.chunk=" + CHUNK, "-cp", System.getProperty("java.class.path"),
+        TransferBench.class.getName(), "receive", mode, Integer.toString(port), keys.toString(), Integer.toString(floats)));
+    started.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(Files.createTempFile("transfer-" + mode, ".log").toFile())).start());
+    if (mode.equals("socket")) {
+      return socketSender(port, floats);
     }
+    List<String> send = new ArrayList<>(List.of(javaBin));
+    send.addAll(JVM);
+    send.addAll(List.of("-Dstarling.chunk=" + CHUNK, "-cp", System.getProperty("java.class.path"),
+        TransferBench.class.getName(), "send", mode, Integer.toString(port), keys.toString(), Integer.toString(floats)));
+    Process p = new ProcessBuilder(send)
+        .redirectError(ProcessBuilder.Redirect.appendTo(Files.createTempFile("transfer-send-" + mode, ".log").toFile()))
+        .start();
+    started.add(p);
+    var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    var out = new java.io.PrintStream(p.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+    awaitLine(in, "ready", mode);
+    return () -> {
+      out.println("go");
+      return Double.parseDouble(awaitLine(in, null, mode));
+    };
+  }
+
+  /** The next line that is {@code expected} (or any line holding a number when null); other lines are skipped. */
+  private static String awaitLine(java.io.BufferedReader in, String expected, String mode) throws Exception {
+    for (String line; (line = in.readLine()) != null; ) { // a JVM agent may print lines of its own
+      line = line.strip();
+      if (expected == null ? line.matches("[0-9.eE+-]+") : line.equals(expected)) {
+        return line;
+      }
+    }
+    throw new IllegalStateException(mode + ": the sender JVM ended early (see its transfer-send-" + mode + " log in "
+        + System.getProperty("java.io.tmpdir") + ")");
   }
 
   private static int freePort() throws Exception {
@@ -125,7 +176,7 @@ public final class TransferBench {
 
   // ------------------------------------------------------------------ plain socket copy
 
-  private static double[] sendSocket(int port, int floats, int repeats) throws Exception {
+  private static Transfer socketSender(int port, int floats) throws Exception {
     byte[] bytes = new byte[floats * 4];
     java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(payload(floats));
     Socket s = null;
@@ -141,24 +192,19 @@ public final class TransferBench {
     if (s == null) {
       throw new IllegalStateException("socket receiver did not come up");
     }
-    try (Socket sock = s) {
-      sock.setTcpNoDelay(true);
-      OutputStream out = sock.getOutputStream();
-      InputStream in = sock.getInputStream();
-      double[] times = new double[repeats];
-      for (int r = -2; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        out.write(bytes);
-        out.flush();
-        if (in.read() != 1) {
-          throw new IllegalStateException("bad ack");
-        }
-        if (r >= 0) {
-          times[r] = (System.nanoTime() - t0) / 1e9;
-        }
+    Socket sock = s; // closed when its receiver JVM is stopped
+    sock.setTcpNoDelay(true);
+    OutputStream out = sock.getOutputStream();
+    InputStream in = sock.getInputStream();
+    return () -> {
+      long t0 = System.nanoTime();
+      out.write(bytes);
+      out.flush();
+      if (in.read() != 1) {
+        throw new IllegalStateException("bad ack");
       }
-      return times;
-    }
+      return (System.nanoTime() - t0) / 1e9;
+    };
   }
 
   // ------------------------------------------------------------------ Artery via the cluster runtime
@@ -170,7 +216,7 @@ public final class TransferBench {
         512L * 1024 * 1024);
   }
 
-  private static double[] sendArtery(String mode, int receiverPort, int floats, int repeats, Path keys) throws Exception {
+  private static void sendArtery(String mode, int receiverPort, int floats, Path keys) throws Exception {
     try (ClusterRuntime rt = ClusterRuntime.start(settings(mode, freePort(), receiverPort, keys, 0), List.of(0, 1))) {
       LinkedBlockingQueue<Inbound> acks = new LinkedBlockingQueue<>();
       Network net = rt.network(0);
@@ -185,19 +231,18 @@ public final class TransferBench {
         throw new IllegalStateException(mode + ": the receiver did not join");
       }
       var model = Tensors.fp32(payload(floats));
-      double[] times = new double[repeats];
-      for (int r = -2; r < repeats; r++) {
+      var commands = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+      System.out.println("ready");
+      int round = 1;
+      for (String line; (line = commands.readLine()) != null && line.equals("go"); round++) {
         long t0 = System.nanoTime();
-        net.send(1, Envelope.newBuilder().setTrainRequest(TrainRequest.newBuilder().setRound(r + 3).setModel(model)));
+        net.send(1, Envelope.newBuilder().setTrainRequest(TrainRequest.newBuilder().setRound(round).setModel(model)));
         Inbound ack = acks.poll(120, TimeUnit.SECONDS);
-        if (ack == null || ack.envelope().getPong().getRound() != r + 3) {
-          throw new IllegalStateException(mode + ": no ack for transfer " + (r + 3));
+        if (ack == null || ack.envelope().getPong().getRound() != round) {
+          throw new IllegalStateException(mode + ": no ack for transfer " + round);
         }
-        if (r >= 0) {
-          times[r] = (System.nanoTime() - t0) / 1e9;
-        }
+        System.out.println((System.nanoTime() - t0) / 1e9);
       }
-      return times;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.starling.node.cluster;
 
+import com.google.protobuf.ByteString;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.Network;
 import dev.starling.node.wire.InvalidMessageException;
@@ -160,10 +161,10 @@ public final class ClusterRuntime implements AutoCloseable {
           env.getBodyCase(), to, settings.maxMessageBytes());
       return;
     }
-    byte[] bytes = env.toByteArray();
-    boolean inline = bytes.length <= ClusterSettings.INLINE_BYTES;
-    int chunk = inline ? Math.max(bytes.length, 1) : settings.chunkBytes();
-    Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), bytes.length,
+    ByteString bytes = FrameAssembler.encode(env); // tensors are referenced, not copied
+    boolean inline = size <= ClusterSettings.INLINE_BYTES;
+    int chunk = inline ? Math.max(size, 1) : settings.chunkBytes();
+    Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), size,
         FrameAssembler.split(from, transferIds.getAndIncrement(), bytes, chunk), System.nanoTime() + HOLD.toNanos());
     synchronized (pending) {
       if (!pending.isEmpty() || !deliver(o)) {

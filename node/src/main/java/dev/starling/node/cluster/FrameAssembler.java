@@ -2,6 +2,7 @@ package dev.starling.node.cluster;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.proto.Envelope;
@@ -70,21 +71,68 @@ public final class FrameAssembler {
 
   /** Frames of one serialized envelope; they share {@code bytes} (no copy). */
   public static List<Frame> split(int sender, long transfer, byte[] bytes, int chunkBytes) {
-    int count = Math.max(1, (int) ((bytes.length + (long) chunkBytes - 1) / chunkBytes));
+    return split(sender, transfer, UnsafeByteOperations.unsafeWrap(bytes), chunkBytes);
+  }
+
+  /** Frames of one serialized envelope; their payloads are slices of {@code bytes} (no copy). */
+  public static List<Frame> split(int sender, long transfer, ByteString bytes, int chunkBytes) {
+    int size = bytes.size();
+    int count = Math.max(1, (int) ((size + (long) chunkBytes - 1) / chunkBytes));
     List<Frame> frames = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int off = i * chunkBytes;
-      int len = Math.min(chunkBytes, bytes.length - off);
+      int len = Math.min(chunkBytes, size - off);
       frames.add(Frame.newBuilder()
           .setSender(sender)
           .setTransfer(transfer)
           .setIndex(i)
           .setCount(count)
-          .setTotalBytes(bytes.length)
-          .setData(len == 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, off, len))
+          .setTotalBytes(size)
+          .setData(bytes.substring(off, off + len))
           .build());
     }
     return frames;
+  }
+
+  /**
+   * The envelope's protobuf encoding without copying its large {@code bytes} fields: a rope whose
+   * small pieces are copied and whose pieces above {@link #COPY_BELOW} bytes are views of the
+   * arrays behind the message's own byte strings (immutable, like every ByteString). Equal, byte
+   * for byte, to {@code env.toByteString()}; a 100 MB model costs no 100 MB array to send.
+   *
+   * <p>It relies on protobuf's stream encoder, which hands a write longer than its buffer straight
+   * to the stream from the caller's array, and otherwise writes only from its own buffer, never
+   * more than the buffer's size at a time; so a long write can only be message content.
+   */
+  public static ByteString encode(Envelope env) {
+    RopeOutput rope = new RopeOutput();
+    try {
+      CodedOutputStream out = CodedOutputStream.newInstance(rope, COPY_BELOW);
+      env.writeTo(out);
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // RopeOutput does not throw
+    }
+    return rope.bytes;
+  }
+
+  /** Encoder buffer size; longer writes are referenced rather than copied. */
+  static final int COPY_BELOW = 8192;
+
+  private static final class RopeOutput extends java.io.OutputStream {
+    ByteString bytes = ByteString.EMPTY;
+
+    @Override
+    public void write(int b) {
+      bytes = bytes.concat(ByteString.copyFrom(new byte[] {(byte) b}));
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (len > 0) {
+        bytes = bytes.concat(len > COPY_BELOW ? UnsafeByteOperations.unsafeWrap(b, off, len) : ByteString.copyFrom(b, off, len));
+      }
+    }
   }
 
   /**
@@ -121,7 +169,7 @@ public final class FrameAssembler {
     }
     Key key = new Key(sender, f.getTransfer());
     if (count == 1) {
-      return Optional.of(parse(sender, f.getData().toByteArray()));
+      return Optional.of(parse(sender, f.getData()));
     }
     Partial p = partial.get(key);
     if (p != null && index == 0) {
@@ -152,7 +200,7 @@ public final class FrameAssembler {
       return Optional.empty();
     }
     drop(key, p);
-    return Optional.of(parse(sender, p.buf));
+    return Optional.of(parse(sender, UnsafeByteOperations.unsafeWrap(p.buf)));
   }
 
   private void drop(Key key, Partial p) {
@@ -160,15 +208,20 @@ public final class FrameAssembler {
     pendingBytes -= p.buf.length;
   }
 
-  private static Envelope parse(int sender, byte[] bytes) {
+  /**
+   * Parses an envelope from bytes nothing else writes to. Tensor bytes stay views of them: aliasing
+   * needs an input protobuf knows to be immutable, which {@code newCodedInput()} of a wrapped array
+   * is and {@code CodedInputStream.newInstance(byte[])} is not (that one copies every bytes field).
+   */
+  private static Envelope parse(int sender, ByteString bytes) {
     Envelope env;
     try {
-      CodedInputStream in = CodedInputStream.newInstance(bytes);
-      in.enableAliasing(true); // tensor bytes stay views of the reassembled buffer
-      in.setSizeLimit(bytes.length);
+      CodedInputStream in = bytes.newCodedInput();
+      in.enableAliasing(true);
+      in.setSizeLimit(bytes.size());
       env = Envelope.parseFrom(in);
     } catch (java.io.IOException e) { // InvalidProtocolBufferException and friends
-      throw new InvalidMessageException("malformed envelope of " + bytes.length + " bytes from node " + sender + ": "
+      throw new InvalidMessageException("malformed envelope of " + bytes.size() + " bytes from node " + sender + ": "
           + e.getMessage());
     }
     if (env.getSender() != sender) {

@@ -101,4 +101,44 @@ class FrameAssemblerTest {
     assertEquals(0, asm.pendingBytes());
     asm.accept(FrameAssembler.split(2, 1, big, CHUNK).get(0), 200); // room again
   }
+
+  @Test
+  void encodesAsARopeThatReferencesTensorBytesInsteadOfCopyingThem() throws Exception {
+    byte[] behind = new byte[200_000];
+    java.util.Arrays.fill(behind, (byte) 3);
+    Envelope env = Envelope.newBuilder().setSender(1).setSeq(9).setTrainRequest(TrainRequest.newBuilder().setRound(4)
+        .setModel(dev.starling.node.wire.proto.Tensor.newBuilder().setLength(50_000)
+            .setEncoding(dev.starling.node.wire.proto.Encoding.FP32)
+            .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(behind)))).build();
+    ByteString rope = FrameAssembler.encode(env);
+    assertEquals(env.toByteString(), rope);
+    Envelope small = envelope(2, 10); // smaller than the encoder buffer: one copied piece
+    assertEquals(small.toByteString(), FrameAssembler.encode(small));
+    // Past the encoder's buffer (whose first part is copied) the tensor's bytes are a view: a
+    // change to the array behind them shows in the encoding.
+    int last = rope.size() - 1; // the tensor's data is the last field written
+    assertEquals(3, rope.byteAt(last));
+    behind[behind.length - 1] = 77;
+    assertEquals(77, rope.byteAt(last));
+    behind[behind.length - 1] = 3;
+    // Frames cut from the rope reassemble into the same envelope.
+    FrameAssembler asm = new FrameAssembler(64 * 1024, 1 << 20, 1 << 20, id -> id == 1);
+    List<Frame> frames = FrameAssembler.split(1, 3, rope, 64 * 1024);
+    assertEquals(4, frames.size());
+    Optional<Envelope> got = Optional.empty();
+    for (Frame f : frames) {
+      got = asm.accept(f, 0);
+    }
+    assertEquals(env, got.orElseThrow());
+  }
+
+  @Test
+  void parsedTensorsAreViewsOfTheReceivedBytes() throws Exception {
+    byte[] wire = envelope(1, 200).toByteArray(); // one frame
+    Envelope got = assembler().accept(FrameAssembler.split(1, 1, wire, CHUNK).get(0), 0).orElseThrow();
+    ByteString data = got.getTrainRequest().getModel().getData();
+    int at = wire.length - data.size(); // the tensor's data is the last field on the wire
+    wire[at] ^= 0x5a;
+    assertEquals(wire[at], data.byteAt(0)); // aliased, not copied
+  }
 }
