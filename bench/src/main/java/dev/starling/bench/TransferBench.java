@@ -47,6 +47,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class TransferBench {
 
   private static final int CHUNK = Integer.getInteger("starling.chunk", 4 * 1024 * 1024);
+  /** Unmeasured rounds first, so that the JIT has compiled the transfer path (a long-lived node's steady state). */
+  private static final int WARMUP = Integer.getInteger("starling.transfer.warmup", 30);
   /** Heap options of the receiver and sender JVMs. */
   private static final List<String> JVM = List.of(System.getProperty("starling.transfer.jvm", "-Xmx2g").split(" "));
 
@@ -68,8 +70,8 @@ public final class TransferBench {
     if (!modes.contains("socket")) {
       throw new IllegalArgumentException("starling.transfer.modes must include socket (the baseline), got " + modes);
     }
-    System.out.printf(Locale.ROOT, "payload %d MB (%d floats), frames of %d bytes, %d rounds after 2 warm-ups, "
-        + "one transfer per transport per round%n", mb, floats, CHUNK, repeats);
+    System.out.printf(Locale.ROOT, "payload %d MB (%d floats), frames of %d bytes, %d rounds after %d warm-up rounds, "
+        + "one transfer per transport per round%n", mb, floats, CHUNK, repeats, WARMUP);
     List<Process> started = new ArrayList<>();
     try {
       java.util.Map<String, Transfer> transfers = new java.util.LinkedHashMap<>();
@@ -78,7 +80,7 @@ public final class TransferBench {
       }
       java.util.Map<String, double[]> times = new java.util.LinkedHashMap<>();
       modes.forEach(m -> times.put(m, new double[repeats]));
-      for (int r = -2; r < repeats; r++) {
+      for (int r = -WARMUP; r < repeats; r++) {
         for (String mode : modes) {
           double t = transfers.get(mode).once();
           if (r >= 0) {

@@ -1,6 +1,5 @@
 package dev.starling.node.cluster;
 
-import com.google.protobuf.ByteString;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.Network;
 import dev.starling.node.wire.InvalidMessageException;
@@ -154,18 +153,18 @@ public final class ClusterRuntime implements AutoCloseable {
   }
 
   private void sendEnvelope(int from, int to, Envelope env) {
-    int size = env.getSerializedSize();
+    FrameAssembler.Encoded enc = FrameAssembler.encode(env); // nothing of size is copied
+    int size = enc.bytes().size();
     if (size > settings.maxMessageBytes()) {
       rejected.incrementAndGet();
       LOG.error("node {} did not send a {}-byte {} to node {}: larger than max-message-bytes = {}", from, size,
           env.getBodyCase(), to, settings.maxMessageBytes());
       return;
     }
-    ByteString bytes = FrameAssembler.encode(env); // tensors are referenced, not copied
     boolean inline = size <= ClusterSettings.INLINE_BYTES;
     int chunk = inline ? Math.max(size, 1) : settings.chunkBytes();
     Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), size,
-        FrameAssembler.split(from, transferIds.getAndIncrement(), bytes, chunk), System.nanoTime() + HOLD.toNanos());
+        FrameAssembler.split(from, transferIds.getAndIncrement(), enc, chunk), System.nanoTime() + HOLD.toNanos());
     synchronized (pending) {
       if (!pending.isEmpty() || !deliver(o)) {
         // No route yet (a member that just joined or restarted is known to the Receptionist a

@@ -36,19 +36,25 @@ public final class FrameAssembler {
 
   private record Key(int sender, long transfer) {}
 
+  /** An unfinished transfer: the payloads of its frames so far (views of the received frames, not copies). */
   private static final class Partial {
-    final byte[] buf;
+    final long total;
     final int count;
+    final List<Long> parts;
+    final List<ByteString> pieces = new ArrayList<>();
     int next;
-    int filled;
     final long startedNanos;
 
-    Partial(int size, int count, long now) {
-      this.buf = new byte[size];
+    Partial(long total, int count, List<Long> parts, long now) {
+      this.total = total;
       this.count = count;
+      this.parts = parts;
       this.startedNanos = now;
     }
   }
+
+  /** At most this many attachments per envelope. */
+  static final int MAX_ATTACHMENTS = 4096;
 
   /**
    * @param chunkBytes the largest frame payload (same on every member)
@@ -69,42 +75,72 @@ public final class FrameAssembler {
     this.isMember = isMember;
   }
 
-  /** Frames of one serialized envelope; they share {@code bytes} (no copy). */
-  public static List<Frame> split(int sender, long transfer, byte[] bytes, int chunkBytes) {
-    return split(sender, transfer, UnsafeByteOperations.unsafeWrap(bytes), chunkBytes);
+  /**
+   * An envelope ready to be framed: its bytes (the envelope, then any attachments) and, when it
+   * has attachments, the sizes of those parts (empty otherwise).
+   */
+  public record Encoded(ByteString bytes, List<Long> parts) {
+    public Encoded {
+      parts = List.copyOf(parts);
+    }
   }
 
-  /** Frames of one serialized envelope; their payloads are slices of {@code bytes} (no copy). */
-  public static List<Frame> split(int sender, long transfer, ByteString bytes, int chunkBytes) {
+  /** Frames of one serialized envelope without attachments; they share {@code bytes} (no copy). */
+  public static List<Frame> split(int sender, long transfer, byte[] bytes, int chunkBytes) {
+    return split(sender, transfer, new Encoded(UnsafeByteOperations.unsafeWrap(bytes), List.of()), chunkBytes);
+  }
+
+  /** Frames of one encoded envelope; their payloads are slices of its bytes (no copy). */
+  public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes) {
+    ByteString bytes = enc.bytes();
     int size = bytes.size();
     int count = Math.max(1, (int) ((size + (long) chunkBytes - 1) / chunkBytes));
     List<Frame> frames = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int off = i * chunkBytes;
       int len = Math.min(chunkBytes, size - off);
-      frames.add(Frame.newBuilder()
+      Frame.Builder f = Frame.newBuilder()
           .setSender(sender)
           .setTransfer(transfer)
           .setIndex(i)
           .setCount(count)
           .setTotalBytes(size)
-          .setData(bytes.substring(off, off + len))
-          .build());
+          .setData(bytes.substring(off, off + len));
+      if (i == 0) {
+        f.addAllParts(enc.parts());
+      }
+      frames.add(f.build());
     }
     return frames;
   }
 
   /**
-   * The envelope's protobuf encoding without copying its large {@code bytes} fields: a rope whose
-   * small pieces are copied and whose pieces above {@link #COPY_BELOW} bytes are views of the
-   * arrays behind the message's own byte strings (immutable, like every ByteString). Equal, byte
-   * for byte, to {@code env.toByteString()}; a 100 MB model costs no 100 MB array to send.
+   * The envelope ready for framing, copying neither its tensors nor anything else of size: large
+   * tensor data becomes attachments ({@link TensorAttachments}), and the envelope's own encoding
+   * is a rope whose pieces above {@link #COPY_BELOW} bytes are views of the arrays behind the
+   * message's byte strings (immutable, like every ByteString).
    *
-   * <p>It relies on protobuf's stream encoder, which hands a write longer than its buffer straight
-   * to the stream from the caller's array, and otherwise writes only from its own buffer, never
-   * more than the buffer's size at a time; so a long write can only be message content.
+   * <p>The rope relies on protobuf's stream encoder, which hands a write longer than its buffer
+   * straight to the stream from the caller's array, and otherwise writes only from its own
+   * buffer, never more than the buffer's size at a time; so a long write can only be content.
    */
-  public static ByteString encode(Envelope env) {
+  public static Encoded encode(Envelope env) {
+    List<ByteString> attachments = new ArrayList<>();
+    ByteString bytes = rope(TensorAttachments.detach(env, attachments));
+    if (attachments.isEmpty()) {
+      return new Encoded(bytes, List.of());
+    }
+    List<Long> parts = new ArrayList<>(attachments.size() + 1);
+    parts.add((long) bytes.size());
+    for (ByteString a : attachments) {
+      parts.add((long) a.size());
+      bytes = bytes.concat(a);
+    }
+    return new Encoded(bytes, parts);
+  }
+
+  /** {@code env.toByteString()}, with long byte strings referenced instead of copied. */
+  static ByteString rope(Envelope env) {
     RopeOutput rope = new RopeOutput();
     try {
       CodedOutputStream out = CodedOutputStream.newInstance(rope, COPY_BELOW);
@@ -167,9 +203,13 @@ public final class FrameAssembler {
       throw new InvalidMessageException("frame " + index + " of " + count + " from node " + sender + " carries "
           + f.getData().size() + " bytes, expected " + expectedLen);
     }
+    List<Long> parts = f.getPartsList();
+    if (!parts.isEmpty()) {
+      checkParts(parts, index, total, sender);
+    }
     Key key = new Key(sender, f.getTransfer());
     if (count == 1) {
-      return Optional.of(parse(sender, f.getData()));
+      return Optional.of(parse(sender, f.getData(), parts));
     }
     Partial p = partial.get(key);
     if (p != null && index == 0) {
@@ -185,7 +225,7 @@ public final class FrameAssembler {
         throw new InvalidMessageException("transfer of " + total + " bytes from node " + sender + " would hold "
             + (pendingBytes + total) + " bytes of unfinished transfers (allowed " + maxPendingBytes + ")");
       }
-      p = new Partial((int) total, count, nowNanos);
+      p = new Partial(total, count, parts, nowNanos);
       partial.put(key, p);
       pendingBytes += total;
     } else if (index != p.next) {
@@ -193,19 +233,40 @@ public final class FrameAssembler {
       throw new InvalidMessageException("frame " + index + " of transfer " + f.getTransfer() + " from node " + sender
           + " out of order (expected " + p.next + ")");
     }
-    f.getData().copyTo(p.buf, p.filled);
-    p.filled += f.getData().size();
+    p.pieces.add(f.getData());
     p.next++;
     if (p.next < p.count) {
       return Optional.empty();
     }
     drop(key, p);
-    return Optional.of(parse(sender, UnsafeByteOperations.unsafeWrap(p.buf)));
+    return Optional.of(parse(sender, ByteString.copyFrom(p.pieces), p.parts)); // a rope: nothing is copied
+  }
+
+  private static void checkParts(List<Long> parts, int index, long total, int sender) {
+    if (index != 0) {
+      throw new InvalidMessageException("frame " + index + " from node " + sender + " lists parts (only frame 0 may)");
+    }
+    if (parts.size() < 2 || parts.size() > MAX_ATTACHMENTS + 1) {
+      throw new InvalidMessageException("frame from node " + sender + " lists " + parts.size()
+          + " parts (allowed 2.." + (MAX_ATTACHMENTS + 1) + ": the envelope and its attachments)");
+    }
+    long sum = 0;
+    for (long part : parts) {
+      if (part < 0 || part > total - sum) {
+        throw new InvalidMessageException("frame from node " + sender + " lists parts " + parts + " that do not add up to its "
+            + total + " bytes");
+      }
+      sum += part;
+    }
+    if (sum != total) {
+      throw new InvalidMessageException("frame from node " + sender + " lists parts adding up to " + sum + " bytes, not its "
+          + total);
+    }
   }
 
   private void drop(Key key, Partial p) {
     partial.remove(key);
-    pendingBytes -= p.buf.length;
+    pendingBytes -= p.total;
   }
 
   /**
@@ -213,7 +274,16 @@ public final class FrameAssembler {
    * needs an input protobuf knows to be immutable, which {@code newCodedInput()} of a wrapped array
    * is and {@code CodedInputStream.newInstance(byte[])} is not (that one copies every bytes field).
    */
-  private static Envelope parse(int sender, ByteString bytes) {
+  private static Envelope parse(int sender, ByteString bytes, List<Long> parts) {
+    List<ByteString> attachments = new ArrayList<>();
+    if (!parts.isEmpty()) {
+      long off = parts.get(0);
+      for (int i = 1; i < parts.size(); i++) {
+        attachments.add(bytes.substring((int) off, (int) (off + parts.get(i))));
+        off += parts.get(i);
+      }
+      bytes = bytes.substring(0, (int) (long) parts.get(0));
+    }
     Envelope env;
     try {
       CodedInputStream in = bytes.newCodedInput();
@@ -230,7 +300,7 @@ public final class FrameAssembler {
     if (env.getBodyCase() == Envelope.BodyCase.BODY_NOT_SET) {
       throw new InvalidMessageException("envelope without a body (or of a newer version) from node " + sender);
     }
-    return env;
+    return TensorAttachments.attach(env, attachments, sender); // also refuses stray attachment indices
   }
 
   /** Drops transfers started before {@code olderThanNanos}; returns how many. */
@@ -239,7 +309,7 @@ public final class FrameAssembler {
     for (Iterator<Map.Entry<Key, Partial>> it = partial.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       if (e.getValue().startedNanos - olderThanNanos < 0) {
-        pendingBytes -= e.getValue().buf.length;
+        pendingBytes -= e.getValue().total;
         it.remove();
         n++;
       }

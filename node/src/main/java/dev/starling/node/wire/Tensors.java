@@ -65,6 +65,36 @@ public final class Tensors {
         .setData(UnsafeByteOperations.unsafeWrap(data)).build();
   }
 
+  /**
+   * Little-endian floats from {@code data}, read piece by piece: data that came over the cluster
+   * is a rope over the received frames, which {@code asReadOnlyByteBuffer()} would first copy
+   * into one array. A float split across two pieces is put together from both.
+   */
+  private static float[] fp32Values(ByteString data, int n) {
+    float[] out = new float[n];
+    int at = 0;
+    byte[] carry = new byte[4];
+    int carried = 0;
+    for (ByteBuffer piece : data.asReadOnlyByteBufferList()) {
+      ByteBuffer bb = piece.slice().order(ByteOrder.LITTLE_ENDIAN);
+      while (carried > 0 && bb.hasRemaining()) {
+        carry[carried++] = bb.get();
+        if (carried == 4) {
+          out[at++] = ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+          carried = 0;
+        }
+      }
+      int whole = bb.remaining() / 4;
+      bb.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, at, whole);
+      at += whole;
+      bb.position(bb.position() + whole * 4);
+      while (bb.hasRemaining()) {
+        carry[carried++] = bb.get();
+      }
+    }
+    return out;
+  }
+
   private static byte[] bytesOfSize(Tensor t, long expected, String what) {
     if (t.getData().size() != expected) {
       throw new InvalidMessageException(what + " tensor of length " + t.getLength() + " carries " + t.getData().size()
@@ -143,8 +173,7 @@ public final class Tensors {
           throw new InvalidMessageException(
               "FP32 tensor of length " + expectedLength + " carries " + data.size() + " bytes, expected " + expectedLength * 4L);
         }
-        out = new float[expectedLength];
-        data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        out = fp32Values(data, expectedLength);
       }
       case RQM -> out = decodeRqm(t, expectedLength);
       case BF16 -> {

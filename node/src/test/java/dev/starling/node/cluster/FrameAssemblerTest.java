@@ -1,15 +1,21 @@
 package dev.starling.node.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.proto.Encoding;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.Frame;
+import dev.starling.node.wire.proto.Tensor;
 import dev.starling.node.wire.proto.TrainRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -102,34 +108,108 @@ class FrameAssemblerTest {
     asm.accept(FrameAssembler.split(2, 1, big, CHUNK).get(0), 200); // room again
   }
 
+  private static Envelope bigEnvelope(byte[] behind) {
+    return Envelope.newBuilder().setSender(1).setSeq(9).setTrainRequest(TrainRequest.newBuilder().setRound(4)
+        .setModel(Tensor.newBuilder().setLength(behind.length / 4).setEncoding(Encoding.FP32)
+            .setData(UnsafeByteOperations.unsafeWrap(behind)))).build();
+  }
+
   @Test
-  void encodesAsARopeThatReferencesTensorBytesInsteadOfCopyingThem() throws Exception {
+  void ropeEncodingReferencesLongByteStringsInsteadOfCopyingThem() {
     byte[] behind = new byte[200_000];
-    java.util.Arrays.fill(behind, (byte) 3);
-    Envelope env = Envelope.newBuilder().setSender(1).setSeq(9).setTrainRequest(TrainRequest.newBuilder().setRound(4)
-        .setModel(dev.starling.node.wire.proto.Tensor.newBuilder().setLength(50_000)
-            .setEncoding(dev.starling.node.wire.proto.Encoding.FP32)
-            .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(behind)))).build();
-    ByteString rope = FrameAssembler.encode(env);
+    Arrays.fill(behind, (byte) 3);
+    Envelope env = bigEnvelope(behind);
+    ByteString rope = FrameAssembler.rope(env);
     assertEquals(env.toByteString(), rope);
     Envelope small = envelope(2, 10); // smaller than the encoder buffer: one copied piece
-    assertEquals(small.toByteString(), FrameAssembler.encode(small));
+    assertEquals(small.toByteString(), FrameAssembler.rope(small));
     // Past the encoder's buffer (whose first part is copied) the tensor's bytes are a view: a
     // change to the array behind them shows in the encoding.
     int last = rope.size() - 1; // the tensor's data is the last field written
     assertEquals(3, rope.byteAt(last));
     behind[behind.length - 1] = 77;
     assertEquals(77, rope.byteAt(last));
-    behind[behind.length - 1] = 3;
-    // Frames cut from the rope reassemble into the same envelope.
-    FrameAssembler asm = new FrameAssembler(64 * 1024, 1 << 20, 1 << 20, id -> id == 1);
-    List<Frame> frames = FrameAssembler.split(1, 3, rope, 64 * 1024);
+  }
+
+  @Test
+  void largeTensorsTravelAsAttachmentsAndArriveAsViewsOfTheFrames() {
+    byte[] behind = new byte[200_000];
+    for (int i = 0; i < behind.length; i++) {
+      behind[i] = (byte) (i * 7);
+    }
+    Envelope env = bigEnvelope(behind);
+    FrameAssembler.Encoded enc = FrameAssembler.encode(env);
+    assertEquals(2, enc.parts().size());
+    assertEquals(behind.length, enc.parts().get(1));
+    assertEquals(enc.bytes().size(), enc.parts().get(0) + enc.parts().get(1));
+    int chunk = 64 * 1024;
+    List<Frame> frames = FrameAssembler.split(1, 3, enc, chunk);
     assertEquals(4, frames.size());
-    Optional<Envelope> got = Optional.empty();
+    assertEquals(enc.parts(), frames.get(0).getPartsList());
+    assertTrue(frames.get(1).getPartsList().isEmpty());
+    // As a receiver sees them: each frame's payload a fresh array of its own.
+    List<byte[]> received = new ArrayList<>();
+    List<Frame> wire = new ArrayList<>();
     for (Frame f : frames) {
+      byte[] payload = f.getData().toByteArray();
+      received.add(payload);
+      wire.add(f.toBuilder().setData(UnsafeByteOperations.unsafeWrap(payload)).build());
+    }
+    FrameAssembler asm = new FrameAssembler(chunk, 1 << 20, 1 << 20, id -> id == 1);
+    Optional<Envelope> got = Optional.empty();
+    for (Frame f : wire) {
       got = asm.accept(f, 0);
     }
-    assertEquals(env, got.orElseThrow());
+    Envelope e = got.orElseThrow();
+    assertEquals(env, e);
+    assertEquals(0, e.getTrainRequest().getModel().getAttachment());
+    assertEquals(0, asm.pendingBytes());
+    byte[] lastFrame = received.get(received.size() - 1);
+    lastFrame[lastFrame.length - 1] ^= 1; // the tensor is a view of the frames: no copy was made
+    ByteString data = e.getTrainRequest().getModel().getData();
+    assertEquals(lastFrame[lastFrame.length - 1], data.byteAt(data.size() - 1));
+    // It decodes like the original, floats split across frames included.
+    lastFrame[lastFrame.length - 1] ^= 1;
+    assertArrayEquals(Tensors.decode(env.getTrainRequest().getModel(), behind.length / 4),
+        Tensors.decode(e.getTrainRequest().getModel(), behind.length / 4));
+  }
+
+  @Test
+  void refusesAttachmentsThatDoNotAddUp() {
+    byte[] behind = new byte[100_000];
+    Envelope env = bigEnvelope(behind);
+    FrameAssembler.Encoded enc = FrameAssembler.encode(env);
+    long skeleton = enc.parts().get(0);
+    FrameAssembler asm = new FrameAssembler(1 << 20, 1 << 20, 1 << 20, id -> id == 1);
+    Frame good = FrameAssembler.split(1, 1, enc, 1 << 20).get(0);
+    // Parts that do not add up to the frame's size, too few, or on a later frame.
+    for (List<Long> parts : List.of(List.of(skeleton, 99_999L), List.of(skeleton + 100_000L), List.of(-1L, skeleton + 100_001L))) {
+      Frame bad = good.toBuilder().clearParts().addAllParts(parts).build();
+      assertThrows(InvalidMessageException.class, () -> asm.accept(bad, 0), parts.toString());
+    }
+    // A tensor that names an attachment that was not sent, or no tensor claiming one that was.
+    Envelope stray = env.toBuilder().setTrainRequest(env.getTrainRequest().toBuilder()
+        .setModel(env.getTrainRequest().getModel().toBuilder().clearData().setAttachment(2))).build();
+    var e = assertThrows(InvalidMessageException.class,
+        () -> asm.accept(FrameAssembler.split(1, 2, stray.toByteArray(), 1 << 20).get(0), 0));
+    assertTrue(e.getMessage().contains("attachment 2"), e.getMessage());
+    ByteString skeletonBytes = enc.bytes().substring(0, (int) skeleton);
+    Envelope unclaimed = Envelope.newBuilder().setSender(1).setPong(dev.starling.node.wire.proto.Pong.newBuilder()).build();
+    ByteString both = unclaimed.toByteString().concat(ByteString.copyFrom(behind));
+    Frame orphan = FrameAssembler.split(1, 3,
+        new FrameAssembler.Encoded(both, List.of((long) unclaimed.getSerializedSize(), (long) behind.length)), 1 << 20).get(0);
+    e = assertThrows(InvalidMessageException.class, () -> asm.accept(orphan, 0));
+    assertTrue(e.getMessage().contains("claimed by no tensor"), e.getMessage());
+    // Data and an attachment index in one tensor.
+    Envelope twice = env.toBuilder().setTrainRequest(env.getTrainRequest().toBuilder()
+        .setModel(env.getTrainRequest().getModel().toBuilder().setData(ByteString.copyFrom(new byte[8])).setAttachment(1)))
+        .build();
+    Frame dup = FrameAssembler.split(1, 4, new FrameAssembler.Encoded(twice.toByteString().concat(ByteString.copyFrom(behind)),
+        List.of((long) twice.getSerializedSize(), (long) behind.length)), 1 << 20).get(0);
+    e = assertThrows(InvalidMessageException.class, () -> asm.accept(dup, 0));
+    assertTrue(e.getMessage().contains("carries data"), e.getMessage());
+    assertEquals(env, asm.accept(good, 0).orElseThrow()); // the good one still goes through
+    assertTrue(skeletonBytes.size() < 100);
   }
 
   @Test
