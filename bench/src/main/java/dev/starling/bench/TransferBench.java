@@ -41,14 +41,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * sender joins once, then makes one transfer per {@code go} line on its stdin and prints the
  * seconds it took.
  *
- * <p>{@code TransferBench [MB] [repeats]}; {@code -Dstarling.transfer.modes=socket,tcp} limits the
+ * <p>{@code TransferBench [MB] [rounds] [warm-up rounds]} (100, 7, 30); {@code -Dstarling.transfer.modes=socket,tcp} limits the
  * transports, {@code -Dstarling.chunk=BYTES} sets the frame size.
  */
 public final class TransferBench {
 
   private static final int CHUNK = Integer.getInteger("starling.chunk", 4 * 1024 * 1024);
-  /** Unmeasured rounds first, so that the JIT has compiled the transfer path (a long-lived node's steady state). */
-  private static final int WARMUP = Integer.getInteger("starling.transfer.warmup", 30);
   /** Heap options of the receiver and sender JVMs. */
   private static final List<String> JVM = List.of(System.getProperty("starling.transfer.jvm", "-Xmx2g").split(" "));
 
@@ -61,8 +59,10 @@ public final class TransferBench {
       sendArtery(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[4]), Paths.get(args[3]));
       System.exit(0);
     }
-    int mb = args.length > 0 ? Integer.parseInt(args[0]) : 100;
-    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 7;
+    int mb = arg(args, 0, "MB", 100, 1);
+    int repeats = arg(args, 1, "ROUNDS", 7, 1);
+    // Unmeasured rounds first, so that the JIT has compiled the transfer path (a long-lived node's steady state).
+    int warmup = arg(args, 2, "WARMUP", 30, 0);
     int floats = mb * 1_000_000 / 4;
     Path keys = Files.createTempDirectory("starling-transfer-keys").resolve("keys");
     Keys.make(keys, 2, "ip:127.0.0.1,dns:localhost", 2);
@@ -71,7 +71,7 @@ public final class TransferBench {
       throw new IllegalArgumentException("starling.transfer.modes must include socket (the baseline), got " + modes);
     }
     System.out.printf(Locale.ROOT, "payload %d MB (%d floats), frames of %d bytes, %d rounds after %d warm-up rounds, "
-        + "one transfer per transport per round%n", mb, floats, CHUNK, repeats, WARMUP);
+        + "one transfer per transport per round%n", mb, floats, CHUNK, repeats, warmup);
     List<Process> started = new ArrayList<>();
     try {
       java.util.Map<String, Transfer> transfers = new java.util.LinkedHashMap<>();
@@ -80,7 +80,7 @@ public final class TransferBench {
       }
       java.util.Map<String, double[]> times = new java.util.LinkedHashMap<>();
       modes.forEach(m -> times.put(m, new double[repeats]));
-      for (int r = -WARMUP; r < repeats; r++) {
+      for (int r = -warmup; r < repeats; r++) {
         for (String mode : modes) {
           double t = transfers.get(mode).once();
           if (r >= 0) {
@@ -108,6 +108,25 @@ public final class TransferBench {
         }
       }
     }
+  }
+
+  /** Positional argument {@code i}, or {@code dflt}; exits 2 with a one-line error when it is not an integer >= min. */
+  private static int arg(String[] args, int i, String name, int dflt, int min) {
+    if (args.length <= i) {
+      return dflt;
+    }
+    try {
+      int v = Integer.parseInt(args[i]);
+      if (v >= min && (!name.equals("MB") || v <= 500)) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    System.err.println("transfer: " + name + " must be an integer >= " + min + (name.equals("MB") ? " and <= 500" : "")
+        + ", got '" + args[i] + "'");
+    System.exit(2);
+    return dflt;
   }
 
   private static double median(double[] s) {
