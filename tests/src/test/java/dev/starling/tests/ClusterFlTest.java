@@ -160,7 +160,12 @@ class ClusterFlTest {
     assertEquals("completed", server.get("status").asText());
     assertEquals(4, server.get("rounds").asInt());
     List<String> participants = Files.readAllLines(dir.resolve("server/participants.csv"));
-    assertEquals("2,1,\"1 2 3\",\"1 2\"", participants.get(2), participants.toString()); // closed at the deadline with 2
-    assertEquals("4,1,\"1 2 3\",\"1 2\"", participants.get(4), participants.toString());
+    // Rounds 2 and 4 invited all three and aggregated the two live clients: each attempt closed at
+    // its deadline without client 3. (How many attempts a round took depends on how fast the
+    // others trained on this shared machine: a round with fewer than 2 updates by its deadline is
+    // retried, which is the server's rule, not a failure.)
+    for (int r : new int[] {2, 4}) {
+      assertTrue(participants.get(r).matches(r + ",[1-9][0-9]*,\"1 2 3\",\"1 2\""), participants.toString());
+    }
   }
 }
