@@ -57,6 +57,8 @@ public final class ClusterRuntime implements AutoCloseable {
   private final Map<Integer, ActorRef<Frame>> inlineRoutes = new ConcurrentHashMap<>();
   private final Map<Integer, ActorRef<Frame>> bulkRoutes = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicReference<ActorRef<Inbound>>> inboxes = new ConcurrentHashMap<>();
+  /** Local node id to its inline and bulk endpoints. */
+  private final Map<Integer, List<ActorRef<Object>>> endpoints = new ConcurrentHashMap<>();
   private final AtomicLong transferIds = new AtomicLong(System.nanoTime() & 0x7FFF_FFFF_FFFFL);
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong bytesReceived = new AtomicLong();
@@ -125,16 +127,14 @@ public final class ClusterRuntime implements AutoCloseable {
   }
 
   /**
-   * The network port of local node {@code id}: spawns and registers its endpoints on first use.
+   * The network port of local node {@code id}: spawns its endpoints on first use. They are
+   * registered with the Receptionist when the node binds its inbox, so no member routes a message
+   * to it before there is someone to deliver it to (a frame for an unbound node would be dropped).
    */
   public Network network(int id) {
     inboxes.computeIfAbsent(id, k -> {
       AtomicReference<ActorRef<Inbound>> inbox = new AtomicReference<>();
-      ActorRef<Object> inline = spawn("net-" + id, endpoint(id, inbox));
-      ActorRef<Object> bulk = spawn("bulk-" + id, endpoint(id, inbox));
-      var receptionist = system.receptionist();
-      receptionist.tell(Receptionist.register(inlineKey(id), inline.narrow()));
-      receptionist.tell(Receptionist.register(bulkKey(id), bulk.narrow()));
+      endpoints.put(id, List.of(spawn("net-" + id, endpoint(id, inbox)), spawn("bulk-" + id, endpoint(id, inbox))));
       return inbox;
     });
     AtomicLong seq = new AtomicLong();
@@ -147,7 +147,11 @@ public final class ClusterRuntime implements AutoCloseable {
 
       @Override
       public void bind(ActorRef<Inbound> inbox) {
-        inboxes.get(id).set(inbox);
+        if (inboxes.get(id).getAndSet(inbox) == null) {
+          var receptionist = system.receptionist();
+          receptionist.tell(Receptionist.register(inlineKey(id), endpoints.get(id).get(0).narrow()));
+          receptionist.tell(Receptionist.register(bulkKey(id), endpoints.get(id).get(1).narrow()));
+        }
       }
     };
   }

@@ -234,6 +234,20 @@ public final class ClusterMember {
     }
   }
 
+  /**
+   * One throwaway local training on this client's data before it registers, so that ND4J's native
+   * start-up and the JIT happen now rather than in round 1, where they made the first attempts miss
+   * the deadline (2-4 attempts on a cold start). Training resets the model and its optimizer and
+   * takes its own seed, so nothing of this reaches a round.
+   */
+  private static void warmUp(FlClient.Setup setup) {
+    var models = setup.models();
+    var tc = models.training();
+    var once = new dev.starling.node.learning.TrainingConfig(Math.min(tc.epochs(), 50), tc.batchSize(), tc.optimizer(),
+        tc.learningRate(), tc.momentum(), tc.weightDecay(), tc.proxMu(), tc.maxSteps());
+    dev.starling.node.learning.LocalTrainer.train(models.get(), models.initialParams(0), setup.data(), setup.indices(), once, 0);
+  }
+
   private int runClient(ClusterRuntime runtime, ExecutorCompute compute, Clock clock, DataLoader.Loaded data, Path out)
       throws InterruptedException {
     FlWorld world = new FlWorld(cfg, data);
@@ -244,7 +258,9 @@ public final class ClusterMember {
       }
     });
     NodePorts ports = new NodePorts(me.id(), runtime.network(me.id()), compute, clock);
-    runtime.spawn("node-" + me.id(), FlClient.create(ports, world.client(me.id())));
+    FlClient.Setup setup = world.client(me.id());
+    warmUp(setup);
+    runtime.spawn("node-" + me.id(), FlClient.create(ports, setup));
     say("ready with %d local samples", world.localSamples(me.id()));
     return awaitEnd(runtime, done, out, Map.of("local_samples", world.localSamples(me.id())), 0);
   }
