@@ -2,7 +2,6 @@ package dev.starling.node.cluster;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.proto.Envelope;
@@ -115,18 +114,13 @@ public final class FrameAssembler {
   }
 
   /**
-   * The envelope ready for framing, copying neither its tensors nor anything else of size: large
-   * tensor data becomes attachments ({@link TensorAttachments}), and the envelope's own encoding
-   * is a rope whose pieces above {@link #COPY_BELOW} bytes are views of the arrays behind the
-   * message's byte strings (immutable, like every ByteString).
-   *
-   * <p>The rope relies on protobuf's stream encoder, which hands a write longer than its buffer
-   * straight to the stream from the caller's array, and otherwise writes only from its own
-   * buffer, never more than the buffer's size at a time; so a long write can only be content.
+   * The envelope ready for framing without copying its tensors: data of large ones becomes
+   * attachments ({@link TensorAttachments}) that the returned bytes reference, after the encoding
+   * of what is left of the envelope (small: ids, headers, small tensors).
    */
   public static Encoded encode(Envelope env) {
     List<ByteString> attachments = new ArrayList<>();
-    ByteString bytes = rope(TensorAttachments.detach(env, attachments));
+    ByteString bytes = TensorAttachments.detach(env, attachments).toByteString();
     if (attachments.isEmpty()) {
       return new Encoded(bytes, List.of());
     }
@@ -134,41 +128,9 @@ public final class FrameAssembler {
     parts.add((long) bytes.size());
     for (ByteString a : attachments) {
       parts.add((long) a.size());
-      bytes = bytes.concat(a);
+      bytes = bytes.concat(a); // a rope: the attachment is referenced, not copied
     }
     return new Encoded(bytes, parts);
-  }
-
-  /** {@code env.toByteString()}, with long byte strings referenced instead of copied. */
-  static ByteString rope(Envelope env) {
-    RopeOutput rope = new RopeOutput();
-    try {
-      CodedOutputStream out = CodedOutputStream.newInstance(rope, COPY_BELOW);
-      env.writeTo(out);
-      out.flush();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e); // RopeOutput does not throw
-    }
-    return rope.bytes;
-  }
-
-  /** Encoder buffer size; longer writes are referenced rather than copied. */
-  static final int COPY_BELOW = 8192;
-
-  private static final class RopeOutput extends java.io.OutputStream {
-    ByteString bytes = ByteString.EMPTY;
-
-    @Override
-    public void write(int b) {
-      bytes = bytes.concat(ByteString.copyFrom(new byte[] {(byte) b}));
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (len > 0) {
-        bytes = bytes.concat(len > COPY_BELOW ? UnsafeByteOperations.unsafeWrap(b, off, len) : ByteString.copyFrom(b, off, len));
-      }
-    }
   }
 
   /**

@@ -115,20 +115,23 @@ class FrameAssemblerTest {
   }
 
   @Test
-  void ropeEncodingReferencesLongByteStringsInsteadOfCopyingThem() {
+  void encodingReferencesLargeTensorBytesInsteadOfCopyingThem() {
     byte[] behind = new byte[200_000];
     Arrays.fill(behind, (byte) 3);
     Envelope env = bigEnvelope(behind);
-    ByteString rope = FrameAssembler.rope(env);
-    assertEquals(env.toByteString(), rope);
-    Envelope small = envelope(2, 10); // smaller than the encoder buffer: one copied piece
-    assertEquals(small.toByteString(), FrameAssembler.rope(small));
-    // Past the encoder's buffer (whose first part is copied) the tensor's bytes are a view: a
-    // change to the array behind them shows in the encoding.
-    int last = rope.size() - 1; // the tensor's data is the last field written
-    assertEquals(3, rope.byteAt(last));
+    FrameAssembler.Encoded enc = FrameAssembler.encode(env);
+    ByteString bytes = enc.bytes();
+    assertEquals(ByteString.copyFrom(behind), bytes.substring(bytes.size() - behind.length));
+    // The tensor's bytes are a view: a change to the array behind them shows in the encoding.
+    int last = bytes.size() - 1;
+    assertEquals(3, bytes.byteAt(last));
     behind[behind.length - 1] = 77;
-    assertEquals(77, rope.byteAt(last));
+    assertEquals(77, bytes.byteAt(last));
+    // Small envelopes are encoded as they are, without parts.
+    Envelope small = envelope(2, 10);
+    FrameAssembler.Encoded plain = FrameAssembler.encode(small);
+    assertEquals(small.toByteString(), plain.bytes());
+    assertTrue(plain.parts().isEmpty());
   }
 
   @Test

@@ -245,7 +245,8 @@ public final class ClusterMember {
     var tc = models.training();
     var once = new dev.starling.node.learning.TrainingConfig(Math.min(tc.epochs(), 50), tc.batchSize(), tc.optimizer(),
         tc.learningRate(), tc.momentum(), tc.weightDecay(), tc.proxMu(), tc.maxSteps());
-    dev.starling.node.learning.LocalTrainer.train(models.get(), models.initialParams(0), setup.data(), setup.indices(), once, 0);
+    var model = models.get();
+    dev.starling.node.learning.LocalTrainer.train(model, model.params(), setup.data(), setup.indices(), once, 0);
   }
 
   private int runClient(ClusterRuntime runtime, ExecutorCompute compute, Clock clock, DataLoader.Loaded data, Path out)
