@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.starling.node.data.SyntheticLeaf;
 import dev.starling.node.diloco.OuterNesterov;
-import dev.starling.node.learning.Dl4jModel;
+import dev.starling.node.learning.engine.EngineModel;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.learning.StepTrainer;
 import dev.starling.node.learning.TrainingConfig;
@@ -62,11 +62,11 @@ class DilocoTest {
         RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(cfg.seed(), 1)));
     ModelSpec spec = new ModelSpec(ModelSpec.Type.MLP, new int[] {16}, data.train().featureShape(), data.train().numClasses());
     TrainingConfig tc = cfg.training();
-    float[] global = new Dl4jModel(spec, tc, Seeds.derive(cfg.seed(), 2)).params();
+    float[] global = new EngineModel(spec, tc, Seeds.derive(cfg.seed(), 2)).params();
     float[] mom = new float[global.length];
-    Dl4jModel[] models = new Dl4jModel[m];
+    EngineModel[] models = new EngineModel[m];
     for (int r = 0; r < m; r++) {
-      models[r] = new Dl4jModel(spec, tc, Seeds.derive(cfg.seed(), 8, r));
+      models[r] = new EngineModel(spec, tc, Seeds.derive(cfg.seed(), 8, r));
       models[r].setParams(global);
       models[r].resetOptimizer();
     }

@@ -3,6 +3,20 @@ package dev.starling.node.learning;
 import dev.starling.node.data.Dataset;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,7 +40,7 @@ public final class Dl4jModel implements Model {
 
   public Dl4jModel(ModelSpec spec, TrainingConfig training, long seed) {
     this.spec = spec;
-    this.net = new MultiLayerNetwork(spec.configuration(training, seed));
+    this.net = new MultiLayerNetwork(configuration(spec, training, seed));
     net.init();
     INDArray p = net.params();
     this.numParams = Math.toIntExact(p.length());
@@ -39,6 +53,11 @@ public final class Dl4jModel implements Model {
 
   public ModelSpec spec() {
     return spec;
+  }
+
+  /** The DL4J network behind this model. */
+  public MultiLayerNetwork network() {
+    return net;
   }
 
   @Override
@@ -127,6 +146,52 @@ public final class Dl4jModel implements Model {
   @Override
   public double trainingFlopsPerSample() {
     return spec.trainingFlopsPerSample();
+  }
+
+  /** The DL4J configuration for {@code spec} trained with {@code tc}, initialised from {@code seed}. */
+  static MultiLayerConfiguration configuration(ModelSpec spec, TrainingConfig tc, long seed) {
+    NeuralNetConfiguration.Builder b =
+        new NeuralNetConfiguration.Builder().seed(seed).updater(updater(tc)).weightInit(WeightInit.RELU);
+    if (tc.weightDecay() > 0) {
+      b.weightDecay(tc.weightDecay());
+    }
+    NeuralNetConfiguration.ListBuilder list = b.list();
+    int layer = 0;
+    switch (spec.type()) {
+      case LOGREG -> { }
+      case MLP -> {
+        for (int h : spec.hidden()) {
+          list.layer(layer++, new DenseLayer.Builder().nOut(h).activation(Activation.RELU).build());
+        }
+      }
+      case CNN -> {
+        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(6).stride(1, 1).padding(2, 2)
+            .activation(Activation.RELU).build());
+        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+            .kernelSize(2, 2).stride(2, 2).build());
+        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(16).stride(1, 1)
+            .activation(Activation.RELU).build());
+        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+            .kernelSize(2, 2).stride(2, 2).build());
+        list.layer(layer++, new DenseLayer.Builder().nOut(120).activation(Activation.RELU).build());
+        list.layer(layer++, new DenseLayer.Builder().nOut(84).activation(Activation.RELU).build());
+      }
+    }
+    list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        .nOut(spec.numClasses()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
+    if (spec.inputShape().length == 3) {
+      list.setInputType(InputType.convolutionalFlat(spec.inputShape()[1], spec.inputShape()[2], spec.inputShape()[0]));
+    } else {
+      list.setInputType(InputType.feedForward(spec.inputLength()));
+    }
+    return list.build();
+  }
+
+  private static IUpdater updater(TrainingConfig tc) {
+    return switch (tc.optimizer()) {
+      case SGD -> tc.momentum() > 0 ? new Nesterovs(tc.learningRate(), tc.momentum()) : new Sgd(tc.learningRate());
+      case ADAMW -> new Adam(tc.learningRate());
+    };
   }
 
   private void checkLength(float[] v) {

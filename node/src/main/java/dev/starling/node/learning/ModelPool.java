@@ -8,12 +8,18 @@ public final class ModelPool {
 
   private final ModelSpec spec;
   private final TrainingConfig training;
+  private final ModelFactory factory;
   private final ThreadLocal<Model> local;
 
   public ModelPool(ModelSpec spec, TrainingConfig training) {
+    this(spec, training, ModelFactory.ENGINE);
+  }
+
+  public ModelPool(ModelSpec spec, TrainingConfig training, ModelFactory factory) {
     this.spec = spec;
     this.training = training;
-    this.local = ThreadLocal.withInitial(() -> new Dl4jModel(spec, training, 0));
+    this.factory = factory;
+    this.local = ThreadLocal.withInitial(() -> factory.create(spec, training, 0));
   }
 
   public ModelSpec spec() {
@@ -29,8 +35,13 @@ public final class ModelPool {
     return local.get();
   }
 
+  /** A model of its own (for a node whose optimizer state persists, as a DiLoCo replica's). */
+  public Model newModel(long seed) {
+    return factory.create(spec, training, seed);
+  }
+
   /** The initial global parameters for {@code seed}, identical on every machine. */
   public float[] initialParams(long seed) {
-    return new Dl4jModel(spec, training, seed).params();
+    return factory.create(spec, training, seed).params();
   }
 }

@@ -1,20 +1,6 @@
 package dev.starling.node.learning;
 
 import java.util.Arrays;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Which network to build: multinomial logistic regression, an MLP with ReLU hidden layers, or a
@@ -59,52 +45,6 @@ public record ModelSpec(Type type, int[] hidden, int[] inputShape, int numClasse
       n *= s;
     }
     return n;
-  }
-
-  /** The DL4J configuration for this spec trained with {@code tc}, initialised from {@code seed}. */
-  public MultiLayerConfiguration configuration(TrainingConfig tc, long seed) {
-    NeuralNetConfiguration.Builder b =
-        new NeuralNetConfiguration.Builder().seed(seed).updater(updater(tc)).weightInit(WeightInit.RELU);
-    if (tc.weightDecay() > 0) {
-      b.weightDecay(tc.weightDecay());
-    }
-    NeuralNetConfiguration.ListBuilder list = b.list();
-    int layer = 0;
-    switch (type) {
-      case LOGREG -> { }
-      case MLP -> {
-        for (int h : hidden) {
-          list.layer(layer++, new DenseLayer.Builder().nOut(h).activation(Activation.RELU).build());
-        }
-      }
-      case CNN -> {
-        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(6).stride(1, 1).padding(2, 2)
-            .activation(Activation.RELU).build());
-        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-            .kernelSize(2, 2).stride(2, 2).build());
-        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(16).stride(1, 1)
-            .activation(Activation.RELU).build());
-        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-            .kernelSize(2, 2).stride(2, 2).build());
-        list.layer(layer++, new DenseLayer.Builder().nOut(120).activation(Activation.RELU).build());
-        list.layer(layer++, new DenseLayer.Builder().nOut(84).activation(Activation.RELU).build());
-      }
-    }
-    list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-        .nOut(numClasses).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
-    if (inputShape.length == 3) {
-      list.setInputType(InputType.convolutionalFlat(inputShape[1], inputShape[2], inputShape[0]));
-    } else {
-      list.setInputType(InputType.feedForward(inputLength()));
-    }
-    return list.build();
-  }
-
-  private static IUpdater updater(TrainingConfig tc) {
-    return switch (tc.optimizer()) {
-      case SGD -> tc.momentum() > 0 ? new Nesterovs(tc.learningRate(), tc.momentum()) : new Sgd(tc.learningRate());
-      case ADAMW -> new Adam(tc.learningRate());
-    };
   }
 
   /** Multiply-accumulates of one forward pass, times 2 for FLOPs and 3 for forward + backward. */

@@ -123,7 +123,8 @@ public final class ConfigLoader {
       throw new ConfigError("config key 'data.leaf.train' and 'data.leaf.test' must be set when data.dataset = leaf");
     }
     String modelType = c.choice("model.type", "logreg", "mlp", "cnn");
-    SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1));
+    SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1),
+        c.choice("model.engine", "starling", "dl4j"));
     String optimizer = c.choice("training.optimizer", "sgd", "adamw");
     double proxMu = c.number("training.prox-mu", 0, false, 1e6);
     TrainingConfig training = new TrainingConfig(

@@ -65,7 +65,8 @@ public record SimConfig(
   public record Leaf(Path train, Path test, int classes) {}
 
   /** Model family and sizes. */
-  public record ModelCfg(String type, int[] hidden) {}
+  /** @param engine {@code starling} (Starling's engine) or {@code dl4j} */
+  public record ModelCfg(String type, int[] hidden, String engine) {}
 
   /** Server sampling, deadline, aggregation and optimizer settings. */
   public record Server(

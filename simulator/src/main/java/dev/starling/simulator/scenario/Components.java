@@ -16,6 +16,8 @@ import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Codecs;
 import dev.starling.privacy.rqm.RqmParams;
+import dev.starling.node.learning.ModelFactory;
+import dev.starling.node.learning.ModelPool;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.sampling.client.ClientSampler;
 import dev.starling.sampling.client.FixedCountSampler;
@@ -117,6 +119,11 @@ public final class Components {
     } catch (IllegalArgumentException e) {
       throw new ConfigError("config section 'privacy': " + e.getMessage());
     }
+  }
+
+  /** The model instances a config asks for: Starling's engine, or the same network in DL4J. */
+  public static ModelPool models(SimConfig cfg, ModelSpec spec) {
+    return new ModelPool(spec, cfg.training(), "dl4j".equals(cfg.model().engine()) ? ModelFactory.DL4J : ModelFactory.ENGINE);
   }
 
   public static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {

@@ -5,7 +5,7 @@ import dev.starling.node.diloco.DilocoListener;
 import dev.starling.node.diloco.DilocoReducer;
 import dev.starling.node.diloco.DilocoReplica;
 import dev.starling.node.diloco.DilocoSchedule;
-import dev.starling.node.learning.Dl4jModel;
+import dev.starling.node.learning.Model;
 import dev.starling.node.learning.ModelPool;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.runtime.NodePorts;
@@ -40,7 +40,7 @@ public final class DilocoWorld {
     this.m = d.replicas();
     this.parts = Components.partition(cfg, data, m);
     this.spec = Components.model(cfg.model(), data.train());
-    this.pool = new ModelPool(spec, cfg.training());
+    this.pool = Components.models(cfg, spec);
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
     this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
@@ -71,7 +71,7 @@ public final class DilocoWorld {
 
   public Behavior<DilocoReplica.Command> replica(int r, NodePorts ports, DilocoListener listener) {
     SimConfig.Diloco d = cfg.diloco();
-    Dl4jModel model = new Dl4jModel(spec, cfg.training(), Seeds.derive(cfg.seed(), 8, r));
+    Model model = pool.newModel(Seeds.derive(cfg.seed(), 8, r));
     return DilocoReplica.create(ports, new DilocoReplica.Setup(m, schedule, d.totalSteps(), d.batchSize(),
         (float) d.outerLr(), (float) d.outerMomentum(), model, initial, data.train(), parts[r], codec,
         Seeds.derive(cfg.seed(), 5), listener, spec.trainingFlopsPerSample()));

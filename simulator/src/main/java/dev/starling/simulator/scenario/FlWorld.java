@@ -39,7 +39,7 @@ public final class FlWorld {
     int n = cfg.clients();
     this.parts = Components.partition(cfg, data, n);
     ModelSpec spec = Components.model(cfg.model(), data.train());
-    this.pool = new ModelPool(spec, cfg.training());
+    this.pool = Components.models(cfg, spec);
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.Server srv = cfg.server();

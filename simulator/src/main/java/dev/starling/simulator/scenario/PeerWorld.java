@@ -48,7 +48,7 @@ public final class PeerWorld {
     this.n = cfg.clients();
     this.parts = Components.partition(cfg, data, n);
     ModelSpec spec = Components.model(cfg.model(), data.train());
-    this.pool = new ModelPool(spec, cfg.training());
+    this.pool = Components.models(cfg, spec);
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.CodecCfg cc = cfg.codec();

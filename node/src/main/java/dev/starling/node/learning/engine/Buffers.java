@@ -1,0 +1,16 @@
+package dev.starling.node.learning.engine;
+
+/** Scratch buffers that grow with the largest batch seen and are otherwise reused. */
+final class Buffers {
+  private Buffers() {}
+
+  /** {@code buf} if it holds {@code size} floats, else a new zeroed buffer of that size. */
+  static float[] fit(float[] buf, int size) {
+    return buf != null && buf.length >= size ? buf : new float[size];
+  }
+
+  /** {@code n} rounded up to a multiple of 16 floats, the widest vector (AVX-512) the kernels use. */
+  static int pad16(int n) {
+    return (n + 15) & ~15;
+  }
+}
