@@ -69,12 +69,12 @@ public class PrivacyBench {
       for (int i = 0; i <= n; i++) {
         double x = lo + i * dx;
         double logN0 = -x * x / (2 * SIGMA * SIGMA);
-        double logRatio = Math.log1p(Q * Math.expm1((2 * x - 1) / (2 * SIGMA * SIGMA)));
+        double logRatio = StrictMath.log1p(Q * StrictMath.expm1((2 * x - 1) / (2 * SIGMA * SIGMA)));
         double w = (i == 0 || i == n) ? 0.5 : 1;
-        acc = LogMath.logAdd(acc, Math.log(w * dx) + logN0 - 0.5 * Math.log(2 * Math.PI * SIGMA * SIGMA) + a * logRatio);
+        acc = LogMath.logAdd(acc, StrictMath.log(w * dx) + logN0 - 0.5 * StrictMath.log(2 * Math.PI * SIGMA * SIGMA) + a * logRatio);
       }
       double rdp = STEPS * acc / (a - 1);
-      best = Math.min(best, rdp + Math.log1p(-1 / a) - (Math.log(DELTA) + Math.log(a)) / (a - 1));
+      best = Math.min(best, rdp + StrictMath.log1p(-1 / a) - (StrictMath.log(DELTA) + StrictMath.log(a)) / (a - 1));
     }
     return best;
   }
@@ -136,9 +136,9 @@ public class PrivacyBench {
         for (double[] b : pmfs) {
           double s = 0;
           for (int k = 0; k < a.length; k++) {
-            s += Math.pow(a[k], alpha) * Math.pow(b[k], 1 - alpha);
+            s += StrictMath.pow(a[k], alpha) * StrictMath.pow(b[k], 1 - alpha);
           }
-          worst = Math.max(worst, Math.log(s) / (alpha - 1));
+          worst = Math.max(worst, StrictMath.log(s) / (alpha - 1));
         }
       }
       return 100_000L * worst;

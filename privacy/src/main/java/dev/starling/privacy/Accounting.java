@@ -54,7 +54,7 @@ public final class Accounting {
       RdpCurve message = an.curve(coordinates);
       double messagePure = coordinates * pure;
       RdpCurve perRound = samplingRate < 1 ? new SampledWithoutReplacementRdp(message, samplingRate, messagePure) : message;
-      double roundPure = samplingRate < 1 ? Math.log1p(samplingRate * Math.expm1(messagePure)) : messagePure;
+      double roundPure = samplingRate < 1 ? StrictMath.log1p(samplingRate * StrictMath.expm1(messagePure)) : messagePure;
       RdpAccountant.Result r = new RdpAccountant().compose(perRound, roundPure, rounds).epsilon(delta);
       return new Result(r.epsilon(), delta, kind, r.order());
     }

@@ -16,7 +16,7 @@ public final class LogMath {
       return a;
     }
     double hi = Math.max(a, b);
-    return hi + Math.log1p(Math.exp(Math.min(a, b) - hi));
+    return hi + StrictMath.log1p(StrictMath.exp(Math.min(a, b) - hi));
   }
 
   /** log(exp(a) - exp(b)) for a >= b; -inf when equal. */
@@ -30,23 +30,23 @@ public final class LogMath {
     if (a == b) {
       return Double.NEGATIVE_INFINITY;
     }
-    return a + Math.log(-Math.expm1(b - a));
+    return a + StrictMath.log(-StrictMath.expm1(b - a));
   }
 
   /** log(erfc(x)), accurate for large positive x (asymptotic series beyond the double range). */
   public static double logErfc(double x) {
     if (x < 20) {
-      return Math.log(Erf.erfc(x));
+      return StrictMath.log(Erf.erfc(x));
     }
     // erfc(x) = exp(-x^2)/(x sqrt(pi)) * (1 - 1/(2x^2) + 3/(4x^4) - 15/(8x^6) + ...)
     double x2 = x * x;
     double series = 1 - 1 / (2 * x2) + 3 / (4 * x2 * x2) - 15 / (8 * x2 * x2 * x2) + 105 / (16 * x2 * x2 * x2 * x2);
-    return -x2 - Math.log(x) - 0.5 * Math.log(Math.PI) + Math.log(series);
+    return -x2 - StrictMath.log(x) - 0.5 * StrictMath.log(Math.PI) + StrictMath.log(series);
   }
 
   /** log of the standard normal survival function P(Z > z). */
   public static double logNormalSf(double z) {
-    return Math.log(0.5) + logErfc(z / Math.sqrt(2));
+    return StrictMath.log(0.5) + logErfc(z / Math.sqrt(2));
   }
 
   /** log|binomial(alpha, i)| for real alpha and integer i >= 0, and its sign. */
@@ -63,7 +63,7 @@ public final class LogMath {
       if (f < 0) {
         s = -s;
       }
-      log += Math.log(Math.abs(f));
+      log += StrictMath.log(Math.abs(f));
     }
     sign[0] = s;
     return log;

@@ -43,13 +43,13 @@ public final class SyntheticLeaf {
     int c = p.classes();
     double[] sigma = new double[d];
     for (int j = 0; j < d; j++) {
-      sigma[j] = Math.sqrt(Math.pow(j + 1, -1.2));
+      sigma[j] = Math.sqrt(StrictMath.pow(j + 1, -1.2));
     }
     int[] counts = new int[p.devices()];
     long total = 0;
-    double mu = Math.log(Math.max(1.0, p.meanSamples())) - p.sigmaSamples() * p.sigmaSamples() / 2;
+    double mu = StrictMath.log(Math.max(1.0, p.meanSamples())) - p.sigmaSamples() * p.sigmaSamples() / 2;
     for (int k = 0; k < counts.length; k++) {
-      counts[k] = Math.max(p.minSamples(), (int) Math.round(Math.exp(mu + p.sigmaSamples() * Randoms.gaussian(rng))));
+      counts[k] = Math.max(p.minSamples(), (int) Math.round(StrictMath.exp(mu + p.sigmaSamples() * Randoms.gaussian(rng))));
       total += counts[k];
     }
     if (total * d > Integer.MAX_VALUE - 8) {

@@ -137,7 +137,7 @@ public final class Dl4jModel implements Model {
         if (best == y) {
           correct++;
         }
-        lossSum += -Math.log(Math.max(probs[i * classes + y], 1e-12));
+        lossSum += -StrictMath.log(Math.max(probs[i * classes + y], 1e-12));
       }
     }
     return total == 0 ? new Evaluation(0, 0, 0) : new Evaluation((double) correct / total, lossSum / total, total);

@@ -137,7 +137,7 @@ public sealed interface UpdatePrivacy {
     @Override
     public double roundPureEpsilon() {
       double message = coordinates * new RqmAnalysis(params).pureEpsilon();
-      return samplingRatio < 1 ? Math.log1p(samplingRatio * Math.expm1(message)) : message;
+      return samplingRatio < 1 ? StrictMath.log1p(samplingRatio * StrictMath.expm1(message)) : message;
     }
 
     @Override

@@ -111,8 +111,8 @@ public final class PrivacyLossDistribution {
     if (pc <= 0) {
       return;
     }
-    double e0 = Math.exp(-l0);
-    double e1 = Math.exp(-l1);
+    double e0 = StrictMath.exp(-l0);
+    double e1 = StrictMath.exp(-l1);
     double b = (pc * e0 - qc) / (e0 - e1); // mass at the upper end
     b = Math.min(pc, Math.max(0, b));
     p[i] += pc - b;
@@ -160,7 +160,7 @@ public final class PrivacyLossDistribution {
         inf += p[i];
         continue;
       }
-      loss[i] = Math.log(p[i] / q[i]);
+      loss[i] = StrictMath.log(p[i] / q[i]);
       kMin = Math.min(kMin, (long) Math.floor(loss[i] / h));
       kMax = Math.max(kMax, (long) Math.floor(loss[i] / h) + 1);
     }
@@ -221,13 +221,13 @@ public final class PrivacyLossDistribution {
       return new PrivacyLossDistribution[] {g, g};
     }
     double s = sigma;
-    double log1mq = Math.log1p(-q);
+    double log1mq = StrictMath.log1p(-q);
     // x at which the remove-direction loss log(1-q + q e^((2x-1)/(2 s^2))) equals l > log(1-q).
-    DoubleUnaryOperator xOf = l -> s * s * (LogMath.logSub(l, log1mq) - Math.log(q)) + 0.5;
+    DoubleUnaryOperator xOf = l -> s * s * (LogMath.logSub(l, log1mq) - StrictMath.log(q)) + 0.5;
     DoubleUnaryOperator mixCdf = x -> (1 - q) * phi(x / s) + q * phi((x - 1) / s);
     DoubleUnaryOperator mixSf = x -> (1 - q) * phiBar(x / s) + q * phiBar((x - 1) / s);
     double top = 40 * s + 40;
-    double hiLoss = Math.log((1 - q) + q * Math.exp((2 * top - 1) / (2 * s * s)));
+    double hiLoss = StrictMath.log((1 - q) + q * StrictMath.exp((2 * top - 1) / (2 * s * s)));
     // Remove: P = mixture, Q = N(0, s^2); the loss increases with x.
     LossLaw remove = new LossLaw() {
       public double cdfP(double l) {
@@ -273,7 +273,7 @@ public final class PrivacyLossDistribution {
   }
 
   private static double phiBar(double z) {
-    return Math.exp(LogMath.logNormalSf(z));
+    return StrictMath.exp(LogMath.logNormalSf(z));
   }
 
   /** delta(epsilon) = P_inf + sum over losses l > epsilon of p(l) (1 - e^(epsilon - l)). */
@@ -284,7 +284,7 @@ public final class PrivacyLossDistribution {
       if (l <= epsilon) {
         break;
       }
-      d += pmf[i] * -Math.expm1(epsilon - l);
+      d += pmf[i] * -StrictMath.expm1(epsilon - l);
     }
     return Math.min(1, d);
   }
@@ -306,12 +306,12 @@ public final class PrivacyLossDistribution {
     for (int i = pmf.length - 1; i >= 0; i--) {
       double l = loss(i);
       s1 += pmf[i];
-      s2 += pmf[i] * Math.exp(-l);
+      s2 += pmf[i] * StrictMath.exp(-l);
       double lower = i > 0 ? loss(i - 1) : Double.NEGATIVE_INFINITY;
       // For eps in [lower, l): delta = inf + s1 - e^eps s2.
-      double dAtLower = infinityMass + s1 - Math.exp(Math.max(lower, 0)) * s2;
+      double dAtLower = infinityMass + s1 - StrictMath.exp(Math.max(lower, 0)) * s2;
       if (dAtLower > delta || lower <= 0) {
-        double eps = Math.log((infinityMass + s1 - delta) / s2);
+        double eps = StrictMath.log((infinityMass + s1 - delta) / s2);
         return Math.max(0, Math.min(l, eps));
       }
     }
@@ -344,12 +344,12 @@ public final class PrivacyLossDistribution {
     for (int j = 0; j < n; j++) {
       double re = z[0][j];
       double im = z[1][j];
-      double r = Math.hypot(re, im);
-      double th = Math.atan2(im, re);
-      double rp = r == 0 ? 0 : Math.exp(times * Math.log(r));
+      double r = StrictMath.hypot(re, im);
+      double th = StrictMath.atan2(im, re);
+      double rp = r == 0 ? 0 : StrictMath.exp(times * StrictMath.log(r));
       double tp = th * times;
-      z[0][j] = rp * Math.cos(tp);
-      z[1][j] = rp * Math.sin(tp);
+      z[0][j] = rp * StrictMath.cos(tp);
+      z[1][j] = rp * StrictMath.sin(tp);
     }
     FastFourierTransformer.transformInPlace(z, DftNormalization.STANDARD, TransformType.INVERSE);
     // The composed index (sum of entry indices) s has loss (times*offset + s) h; keep s in [lo', hi'].
@@ -363,7 +363,7 @@ public final class PrivacyLossDistribution {
       out[t] = v > 0 ? v : 0;
       kept += out[t];
     }
-    double finite = Math.pow(1 - infinityMass, times);
+    double finite = StrictMath.pow(1 - infinityMass, times);
     double inf = 1 - finite;
     // FFT round-off can only be scaled down (never adds mass); the excluded tail counts as infinite loss.
     double scale = kept > finite ? finite / kept : 1;
@@ -375,7 +375,7 @@ public final class PrivacyLossDistribution {
 
   /** [lo, hi] grid indices holding all but {@code tail} of the {@code times}-fold composition. */
   private long[] chernoffRange(long times, double tail) {
-    double logTail = Math.log(tail / 2);
+    double logTail = StrictMath.log(tail / 2);
     double up = Double.POSITIVE_INFINITY;
     double down = Double.NEGATIVE_INFINITY;
     double[] lambdas = {1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100};
@@ -398,7 +398,7 @@ public final class PrivacyLossDistribution {
     double norm = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < pmf.length; i++) {
       if (pmf[i] > 0) {
-        double lp = Math.log(pmf[i]);
+        double lp = StrictMath.log(pmf[i]);
         acc = LogMath.logAdd(acc, lp + lambda * loss(i));
         norm = LogMath.logAdd(norm, lp);
       }

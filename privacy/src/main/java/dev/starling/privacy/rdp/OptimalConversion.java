@@ -96,7 +96,7 @@ public final class OptimalConversion {
 
   /** p(q) - e^eps q with p(q) the largest feasible p for q = e^t. */
   private static double objective(double alpha, double logC, double epsilon, double t) {
-    double q = Math.exp(t);
+    double q = StrictMath.exp(t);
     if (q == 0 && t > -Double.MAX_VALUE) {
       q = Double.MIN_VALUE;
     }
@@ -117,12 +117,12 @@ public final class OptimalConversion {
       }
       p = ph; // the infeasible end: rounds the maximum up, never down
     }
-    return Math.max(0, p - Math.exp(epsilon + t));
+    return Math.max(0, p - StrictMath.exp(epsilon + t));
   }
 
   private static double logG(double alpha, double p, double logQ) {
-    double a = alpha * Math.log(p) + (1 - alpha) * logQ;
-    double b = alpha * Math.log1p(-p) + (1 - alpha) * Math.log1p(-Math.exp(logQ));
+    double a = alpha * StrictMath.log(p) + (1 - alpha) * logQ;
+    double b = alpha * StrictMath.log1p(-p) + (1 - alpha) * StrictMath.log1p(-StrictMath.exp(logQ));
     return LogMath.logAdd(a, p >= 1 ? Double.NEGATIVE_INFINITY : b);
   }
 

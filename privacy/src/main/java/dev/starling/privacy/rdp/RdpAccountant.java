@@ -132,11 +132,11 @@ public final class RdpAccountant {
   }
 
   private static double logDeltaAt(double rdp, double alpha, double epsilon) {
-    return (alpha - 1) * (rdp - epsilon + Math.log1p(-1 / alpha)) - Math.log(alpha);
+    return (alpha - 1) * (rdp - epsilon + StrictMath.log1p(-1 / alpha)) - StrictMath.log(alpha);
   }
 
   private static double conversion(double rdp, double alpha, double delta) {
-    return rdp + Math.log1p(-1 / alpha) - (Math.log(delta) + Math.log(alpha)) / (alpha - 1);
+    return rdp + StrictMath.log1p(-1 / alpha) - (StrictMath.log(delta) + StrictMath.log(alpha)) / (alpha - 1);
   }
 
   /**
@@ -212,7 +212,7 @@ public final class RdpAccountant {
     if (allPure && pureEpsilon <= epsilon) {
       return new Result(epsilon, 0, Double.POSITIVE_INFINITY);
     }
-    double d = Math.exp(bestLog);
+    double d = StrictMath.exp(bestLog);
     if (!curves.isEmpty() && Double.isFinite(bestOrder)) {
       d = Math.min(d, OptimalConversion.delta(bestOrder, rdpAt(bestOrder), epsilon));
     }

@@ -31,19 +31,19 @@ public record SampledWithoutReplacementRdp(RdpCurve base, double samplingRatio, 
     double e2 = base.epsilon(2);
     // log of: 1 + g^2 C(a,2) min{4(e^{e2} - 1), e^{e2} min{2, (e^{eInf} - 1)^2}}
     //           + sum_{j=3}^{a} g^j C(a,j) e^{(j-1) e(j)} min{2, (e^{eInf} - 1)^j}
-    double logMinInf2 = Math.min(Math.log(2), 2 * logExpm1(eInf));
-    double second = Math.min(Math.log(4) + logExpm1(e2), e2 + logMinInf2);
+    double logMinInf2 = Math.min(StrictMath.log(2), 2 * logExpm1(eInf));
+    double second = Math.min(StrictMath.log(4) + logExpm1(e2), e2 + logMinInf2);
     double acc = 0; // log 1
-    double logBinom = Math.log(a) + Math.log(a - 1) - Math.log(2);
-    acc = LogMath.logAdd(acc, 2 * Math.log(g) + logBinom + second);
+    double logBinom = StrictMath.log(a) + StrictMath.log(a - 1) - StrictMath.log(2);
+    acc = LogMath.logAdd(acc, 2 * StrictMath.log(g) + logBinom + second);
     for (long j = 3; j <= a; j++) {
-      logBinom += Math.log((double) (a - j + 1) / j);
+      logBinom += StrictMath.log((double) (a - j + 1) / j);
       double ej = base.epsilon(j);
       if (Double.isInfinite(ej)) {
         return plain;
       }
-      double minTerm = Math.min(Math.log(2), j * logExpm1(eInf));
-      acc = LogMath.logAdd(acc, j * Math.log(g) + logBinom + (j - 1) * ej + minTerm);
+      double minTerm = Math.min(StrictMath.log(2), j * logExpm1(eInf));
+      acc = LogMath.logAdd(acc, j * StrictMath.log(g) + logBinom + (j - 1) * ej + minTerm);
     }
     double amplified = acc / (a - 1);
     return Math.min(plain, amplified);
@@ -54,6 +54,6 @@ public record SampledWithoutReplacementRdp(RdpCurve base, double samplingRatio, 
     if (Double.isInfinite(x)) {
       return Double.POSITIVE_INFINITY;
     }
-    return x > 30 ? x : Math.log(Math.expm1(x));
+    return x > 30 ? x : StrictMath.log(StrictMath.expm1(x));
   }
 }

@@ -45,9 +45,9 @@ public record SubsampledGaussianRdp(double samplingRate, double noiseMultiplier)
     double logBinom = 0; // log C(alpha, 0)
     for (long i = 0; i <= alpha; i++) {
       if (i > 0) {
-        logBinom += Math.log((double) (alpha - i + 1) / i);
+        logBinom += StrictMath.log((double) (alpha - i + 1) / i);
       }
-      double term = logBinom + i * Math.log(q) + (alpha - i) * Math.log1p(-q) + (i * (double) i - i) / (2 * s2);
+      double term = logBinom + i * StrictMath.log(q) + (alpha - i) * StrictMath.log1p(-q) + (i * (double) i - i) / (2 * s2);
       logA = LogMath.logAdd(logA, term);
     }
     return logA;
@@ -59,17 +59,17 @@ public record SubsampledGaussianRdp(double samplingRate, double noiseMultiplier)
     double s2 = sigma * sigma;
     double logA0 = Double.NEGATIVE_INFINITY;
     double logA1 = Double.NEGATIVE_INFINITY;
-    double z0 = s2 * Math.log(1 / q - 1) + 0.5;
+    double z0 = s2 * StrictMath.log(1 / q - 1) + 0.5;
     int[] sign = new int[1];
     double neg0 = Double.NEGATIVE_INFINITY;
     double neg1 = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < 100_000; i++) {
       double logCoef = LogMath.logAbsBinomial(alpha, i, sign);
       double j = alpha - i;
-      double logT0 = logCoef + i * Math.log(q) + j * Math.log1p(-q);
-      double logT1 = logCoef + j * Math.log(q) + i * Math.log1p(-q);
-      double logE0 = Math.log(0.5) + LogMath.logErfc((i - z0) / (Math.sqrt(2) * sigma));
-      double logE1 = Math.log(0.5) + LogMath.logErfc((z0 - j) / (Math.sqrt(2) * sigma));
+      double logT0 = logCoef + i * StrictMath.log(q) + j * StrictMath.log1p(-q);
+      double logT1 = logCoef + j * StrictMath.log(q) + i * StrictMath.log1p(-q);
+      double logE0 = StrictMath.log(0.5) + LogMath.logErfc((i - z0) / (Math.sqrt(2) * sigma));
+      double logE1 = StrictMath.log(0.5) + LogMath.logErfc((z0 - j) / (Math.sqrt(2) * sigma));
       double logS0 = logT0 + (i * (double) i - i) / (2 * s2) + logE0;
       double logS1 = logT1 + (j * j - j) / (2 * s2) + logE1;
       if (sign[0] > 0) {

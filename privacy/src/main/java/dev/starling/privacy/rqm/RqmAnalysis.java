@@ -51,7 +51,7 @@ public final class RqmAnalysis {
     double[] lp = logPmf(p, x);
     double[] out = new double[lp.length];
     for (int k = 0; k < lp.length; k++) {
-      out[k] = Math.exp(lp[k]);
+      out[k] = StrictMath.exp(lp[k]);
     }
     return out;
   }
@@ -67,8 +67,8 @@ public final class RqmAnalysis {
       j = Math.min(m - 2, j + 1);
     }
     double q = m > 2 ? p.keepProb() : 0.5;
-    double lq = Math.log(q);
-    double l1q = Math.log1p(-q);
+    double lq = StrictMath.log(q);
+    double l1q = StrictMath.log1p(-q);
     // Nearest kept level below: L in [0, j]; above: U in [j+1, m-1].
     double[] logL = new double[j + 1];
     for (int a = 0; a <= j; a++) {
@@ -87,14 +87,14 @@ public final class RqmAnalysis {
       double acc = Double.NEGATIVE_INFINITY;
       if (k <= j) {
         for (int b = j + 1; b < m; b++) {
-          acc = LogMath.logAdd(acc, logU[b] + Math.log(p.level(b) - x) - Math.log(p.level(b) - p.level(k)));
+          acc = LogMath.logAdd(acc, logU[b] + StrictMath.log(p.level(b) - x) - StrictMath.log(p.level(b) - p.level(k)));
         }
         out[k] = logL[k] + acc;
       } else {
         for (int a = 0; a <= j; a++) {
           double gap = x - p.level(a);
           if (gap > 0) {
-            acc = LogMath.logAdd(acc, logL[a] + Math.log(gap) - Math.log(p.level(k) - p.level(a)));
+            acc = LogMath.logAdd(acc, logL[a] + StrictMath.log(gap) - StrictMath.log(p.level(k) - p.level(a)));
           }
         }
         out[k] = logU[k] + acc;
@@ -171,8 +171,8 @@ public final class RqmAnalysis {
     double[] a = new double[logPmf[i].length];
     double[] b = new double[a.length];
     for (int k = 0; k < a.length; k++) {
-      a[k] = Math.exp(logPmf[i][k]);
-      b[k] = Math.exp(logPmf[j][k]);
+      a[k] = StrictMath.exp(logPmf[i][k]);
+      b[k] = StrictMath.exp(logPmf[j][k]);
     }
     return new double[][] {a, b};
   }

@@ -46,6 +46,7 @@ public final class Provenance {
     m.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("engine_kernels", dev.starling.node.learning.engine.EngineModel.kernels());
     m.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
     m.put("created_utc", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     return m;

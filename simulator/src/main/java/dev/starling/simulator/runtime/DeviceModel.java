@@ -25,9 +25,9 @@ public final class DeviceModel {
     SplittableRandom rng = new SplittableRandom(seed);
     flopsPerSecond = new double[nodes];
     slow = new boolean[nodes];
-    double mu = Math.log(meanGflops * 1e9) - sigma * sigma / 2;
+    double mu = StrictMath.log(meanGflops * 1e9) - sigma * sigma / 2;
     for (int i = 0; i < nodes; i++) {
-      flopsPerSecond[i] = Math.exp(mu + sigma * Randoms.gaussian(rng));
+      flopsPerSecond[i] = StrictMath.exp(mu + sigma * Randoms.gaussian(rng));
     }
     java.util.List<Integer> candidates = new java.util.ArrayList<>();
     outer:

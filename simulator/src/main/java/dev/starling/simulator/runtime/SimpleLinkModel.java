@@ -45,7 +45,7 @@ public final class SimpleLinkModel implements LinkModel {
       case CONSTANT -> meanSeconds;
       case UNIFORM -> meanSeconds + (2 * rng.nextDouble() - 1) * spread;
       case NORMAL -> meanSeconds + Randoms.gaussian(rng) * spread;
-      case LOGNORMAL -> meanSeconds * Math.exp(spread * Randoms.gaussian(rng) - spread * spread / 2);
+      case LOGNORMAL -> meanSeconds * StrictMath.exp(spread * Randoms.gaussian(rng) - spread * spread / 2);
     };
     return Math.max(0, v);
   }

@@ -76,7 +76,7 @@ public final class AvailabilityPlan {
   public double nextToggle(int node, long k, boolean currentlyOnline) {
     double mean = currentlyOnline ? cfg.meanOnlineSeconds() : cfg.meanOfflineSeconds();
     double u = new SplittableRandom(dev.starling.node.runtime.Seeds.derive(seed, node, k, 0x415641L)).nextDouble();
-    return -mean * Math.log(1 - u);
+    return -mean * StrictMath.log(1 - u);
   }
 
   private static void readTrace(Path file, int nodes, boolean[] online, List<Switch> out) {

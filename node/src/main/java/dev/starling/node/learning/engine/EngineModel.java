@@ -81,6 +81,15 @@ public final class EngineModel implements Model {
     return new Network(layers, spec.numClasses());
   }
 
+  /**
+   * Which kernels this JVM runs, for provenance: they differ in speed only, never in results
+   * ("vector, 8 lanes, hardware FMA" or "scalar, emulated FMA").
+   */
+  public static String kernels() {
+    return (Gemm.VECTOR ? "vector, " + Gemm.LANES + " lanes" : "scalar") + ", "
+        + (Fma.HARDWARE ? "hardware" : "emulated") + " FMA";
+  }
+
   public ModelSpec spec() {
     return spec;
   }
