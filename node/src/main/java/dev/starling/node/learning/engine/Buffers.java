@@ -9,8 +9,4 @@ final class Buffers {
     return buf != null && buf.length >= size ? buf : new float[size];
   }
 
-  /** {@code n} rounded up to a multiple of 16 floats, the widest vector (AVX-512) the kernels use. */
-  static int pad16(int n) {
-    return (n + 15) & ~15;
-  }
 }

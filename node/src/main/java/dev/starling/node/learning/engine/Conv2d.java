@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * kernel.
  *
  * <p>Input: [C][H][W] per sample, compact. Output: [Cout][P] per sample, P = Hout·Wp rounded up to
- * 16; (co, y, x) at {@code co·P + y·Wp + x}. Flat parameters: W[Cout][Cin][k][k] then b[Cout], as
+ * whole vectors; (co, y, x) at {@code co·P + y·Wp + x}. Flat parameters: W[Cout][Cin][k][k] then b[Cout], as
  * PyTorch's {@code nn.Conv2d}. Internally W is [Cin·k·k][CoutPad].
  */
 final class Conv2d implements Layer {
@@ -62,7 +62,7 @@ final class Conv2d implements Layer {
     this.h = h;
     this.wd = w;
     this.cout = cout;
-    this.coutPad = Buffers.pad16(cout);
+    this.coutPad = Gemm.padded(cout);
     this.k = k;
     this.pad = pad;
     this.relu = relu;
@@ -71,12 +71,12 @@ final class Conv2d implements Layer {
     this.hout = hp - k + 1;
     this.wout = wp - k + 1;
     this.taps = cin * k * k;
-    this.p = Buffers.pad16(hout * wp);
+    this.p = Gemm.padded(hout * wp);
     int reach = (k - 1) * wp + (k - 1);
-    this.plane = Buffers.pad16(Math.max(hp * wp, reach + p));
-    this.gridCols = Buffers.pad16(hp * wp);
+    this.plane = Gemm.padded(Math.max(hp * wp, reach + p));
+    this.gridCols = Gemm.padded(hp * wp);
     this.lead = reach;
-    this.dPlane = Buffers.pad16(lead + gridCols);
+    this.dPlane = Gemm.padded(lead + gridCols);
     Param pw = Param.weights(cout, taps, coutPad);
     Param pb = Param.bias(cout, coutPad);
     this.params = List.of(pw, pb);
@@ -136,7 +136,7 @@ final class Conv2d implements Layer {
   }
 
   @Override
-  public float[] forward(float[] x, int n) {
+  public float[] forward(float[] x, int n, boolean training) {
     int inSample = cin * plane;
     if (xp == null || xp.length < n * inSample) {
       xp = new float[n * inSample]; // padding stays zero: only the interior is ever written
@@ -166,13 +166,15 @@ final class Conv2d implements Layer {
   }
 
   @Override
-  public float[] backward(float[] x, float[] dy, int n, boolean inputGrad) {
+  public float[] backward(float[] x, float[] dy, int n, boolean inputGrad, boolean accumulate) {
     if (relu) {
       Activations.reluGrad(y, dy, n * cout * p);
     }
     int inSample = cin * plane;
     dyT = Buffers.fit(dyT, p * coutPad);
-    java.util.Arrays.fill(gb, 0f);
+    if (!accumulate) {
+      java.util.Arrays.fill(gb, 0f);
+    }
     for (int s = 0; s < n; s++) {
       int ys = s * cout * p;
       for (int co = 0; co < cout; co++) {
@@ -188,7 +190,7 @@ final class Conv2d implements Layer {
         }
       }
       // dW[t][co] += sum over q of x(t, q) * dy[co][q]: A = the implicit tap rows of the input.
-      Gemm.multiply(taps, coutPad, p, xp, s * inSample, tapRows, 1, dyT, 0, qRows, gw, 0, coutPad, s > 0);
+      Gemm.multiply(taps, coutPad, p, xp, s * inSample, tapRows, 1, dyT, 0, qRows, gw, 0, coutPad, accumulate || s > 0);
     }
     if (!inputGrad) {
       return null;

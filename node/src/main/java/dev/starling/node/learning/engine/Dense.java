@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 
 /**
  * A fully connected layer {@code y = x·Wᵀ + b}, optionally followed by ReLU. Internally W is kept
- * as [in][outPad] (rows of outputs, padded to a multiple of 16 so the kernels see whole vectors);
+ * as [in][outPad] (rows of outputs, padded to whole vectors);
  * in the flat vector it is [out][in] then b[out], as PyTorch's {@code nn.Linear} stores it.
  */
 final class Dense implements Layer {
@@ -37,8 +37,8 @@ final class Dense implements Layer {
     this.in = in;
     this.inStride = inStride;
     this.out = out;
-    this.outPad = Buffers.pad16(out);
-    this.inPad = Buffers.pad16(in);
+    this.outPad = Gemm.padded(out);
+    this.inPad = Gemm.padded(in);
     this.relu = relu;
     Param pw = Param.weights(out, in, outPad);
     Param pb = Param.bias(out, outPad);
@@ -72,7 +72,7 @@ final class Dense implements Layer {
   }
 
   @Override
-  public float[] forward(float[] x, int n) {
+  public float[] forward(float[] x, int n, boolean training) {
     fit(n);
     for (int s = 0; s < n; s++) {
       System.arraycopy(b, 0, y, s * outPad, outPad);
@@ -85,13 +85,15 @@ final class Dense implements Layer {
   }
 
   @Override
-  public float[] backward(float[] x, float[] dy, int n, boolean inputGrad) {
+  public float[] backward(float[] x, float[] dy, int n, boolean inputGrad, boolean accumulate) {
     if (relu) {
       Activations.reluGrad(y, dy, n * outPad);
     }
     // dW[i][o] = sum over samples of x[s][i] * dy[s][o]; A = xᵀ read with a stride.
-    Gemm.multiply(in, outPad, n, x, 0, inCols, inStride, dy, 0, yRows, gw, 0, outPad, false);
-    java.util.Arrays.fill(gb, 0f);
+    Gemm.multiply(in, outPad, n, x, 0, inCols, inStride, dy, 0, yRows, gw, 0, outPad, accumulate);
+    if (!accumulate) {
+      java.util.Arrays.fill(gb, 0f);
+    }
     for (int s = 0; s < n; s++) {
       int ys = s * outPad;
       for (int o = 0; o < outPad; o++) {

@@ -78,7 +78,9 @@ public final class EngineModel implements Model {
       }
     }
     layers.add(new Dense(in, stride, spec.numClasses(), false));
-    return new Network(layers, spec.numClasses());
+    // Convolutions go 8 samples at a time (their activations then stay in L2); dense networks
+    // take the whole batch, where larger matrix products are faster.
+    return new Network(layers, spec.numClasses(), spec.type() == ModelSpec.Type.CNN ? 8 : Integer.MAX_VALUE);
   }
 
   /**
@@ -164,7 +166,7 @@ public final class EngineModel implements Model {
         evalY[i] = data.label(s);
       }
       double[] r = net.score(evalX, evalY, n);
-      lossSum += r[0] * n;
+      lossSum += r[0];
       correct += (long) r[1];
     }
     return new Evaluation((double) correct / total, lossSum / total, total);
@@ -172,11 +174,14 @@ public final class EngineModel implements Model {
 
   /** Logits of {@code n} samples ({@code classes} each, row-major), for tests and tools. */
   public float[] logits(float[] features, int n) {
-    float[] z = net.forward(features, n);
     int c = net.classes();
     float[] out = new float[n * c];
-    for (int s = 0; s < n; s++) {
-      System.arraycopy(z, s * net.logitStride(), out, s * c, c);
+    for (int from = 0; from < n; from += net.slice()) {
+      int m = Math.min(net.slice(), n - from);
+      float[] z = net.forward(features, from, m, false);
+      for (int s = 0; s < m; s++) {
+        System.arraycopy(z, s * net.logitStride(), out, (from + s) * c, c);
+      }
     }
     return out;
   }
@@ -197,7 +202,7 @@ public final class EngineModel implements Model {
 
   /** Mean loss on a batch at the current parameters. */
   public double loss(float[] features, int[] labels, int n) {
-    return net.score(features, labels, n)[0];
+    return net.score(features, labels, n)[0] / n;
   }
 
   @Override

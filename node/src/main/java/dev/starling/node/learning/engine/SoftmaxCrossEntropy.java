@@ -10,15 +10,18 @@ final class SoftmaxCrossEntropy {
   private SoftmaxCrossEntropy() {}
 
   /**
-   * @param z logits, {@code stride} floats per sample, the first {@code classes} used
+   * @param z logits of {@code n} samples, {@code stride} floats each, the first {@code classes} used
+   * @param labels the samples' labels from {@code labels[from]}
+   * @param batch the size of the whole batch these samples belong to (the gradient's divisor)
    * @param dz receives the gradient (padding columns zeroed), may be null
-   * @return the mean loss
+   * @return the sum of the samples' losses
    */
-  static double apply(float[] z, int stride, int classes, int[] labels, int n, float[] dz, double[] scratch) {
+  static double apply(float[] z, int stride, int classes, int[] labels, int from, int n, int batch, float[] dz,
+      double[] scratch) {
     double total = 0;
     for (int s = 0; s < n; s++) {
       int o = s * stride;
-      int y = labels[s];
+      int y = labels[from + s];
       float max = z[o];
       for (int c = 1; c < classes; c++) {
         max = Math.max(max, z[o + c]);
@@ -32,14 +35,14 @@ final class SoftmaxCrossEntropy {
       total += StrictMath.log(sum) - ((double) z[o + y] - max);
       if (dz != null) {
         for (int c = 0; c < classes; c++) {
-          dz[o + c] = (float) ((scratch[c] / sum - (c == y ? 1 : 0)) / n);
+          dz[o + c] = (float) ((scratch[c] / sum - (c == y ? 1 : 0)) / batch);
         }
         for (int c = classes; c < stride; c++) {
           dz[o + c] = 0f;
         }
       }
     }
-    return total / n;
+    return total;
   }
 
   /** Index of the largest of the first {@code classes} logits of sample {@code s} (the first on ties). */

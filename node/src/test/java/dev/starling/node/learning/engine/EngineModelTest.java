@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class EngineModelTest {
 
-  private static final int N = 6;
+  /** Two slices of the CNN (8 + 4 samples), so gradients accumulate across slices. */
+  private static final int N = 12;
 
   static ModelSpec spec(ModelSpec.Type t) {
     return switch (t) {
@@ -59,22 +60,30 @@ class EngineModelTest {
     float[] g = m.gradient(x, y, N);
     float[] w = m.params();
     SplittableRandom r = new SplittableRandom(9);
-    float h = 1e-3f;
     int checked = 0;
     for (int t = 0; t < 60; t++) {
       int i = r.nextInt(w.length);
-      float[] wp = w.clone();
-      wp[i] += h;
-      m.setParams(wp);
-      double up = m.loss(x, y, N);
-      wp[i] = w[i] - h;
-      m.setParams(wp);
-      double down = m.loss(x, y, N);
-      double fd = (up - down) / ((w[i] + h) - (w[i] - h)); // the step actually taken in float
+      double fd = difference(m, w, i, 1e-3f, x, y);
+      double fine = difference(m, w, i, 2.5e-4f, x, y);
+      if (Math.abs(fd - fine) > 5e-4 + 2e-2 * Math.abs(fd)) {
+        continue; // a ReLU or max-pool kink lies within the step: the difference is not the derivative
+      }
       assertEquals(fd, g[i], 5e-4 + 2e-2 * Math.abs(fd), type + " parameter " + i);
       checked++;
     }
-    assertEquals(60, checked);
+    assertTrue(checked >= 50, "only " + checked + " of 60 coordinates away from kinks");
+  }
+
+  private static double difference(EngineModel m, float[] w, int i, float h, float[] x, int[] y) {
+    float[] wp = w.clone();
+    wp[i] = w[i] + h;
+    m.setParams(wp);
+    double up = m.loss(x, y, N);
+    wp[i] = w[i] - h;
+    m.setParams(wp);
+    double down = m.loss(x, y, N);
+    m.setParams(w);
+    return (up - down) / ((w[i] + h) - (w[i] - h)); // the step actually taken in float
   }
 
   /** Writes the engine's flat parameters into DL4J's parameter table (same network, DL4J's layouts). */
