@@ -30,6 +30,9 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Bind SLF4J on this thread before Pekko's threads log concurrently, which would make SLF4J
+    // print a warning about replayed calls.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(execute(args));
   }
 

@@ -102,6 +102,7 @@ public final class ConfigLoader {
         dataset,
         dataDir(c.optionalString("data.dir")),
         c.bool("data.fetch"),
+        c.choice("data.normalize", "standard", "none"),
         partition,
         c.number("data.dirichlet-alpha", 0, true, 1e6),
         c.integer("data.min-partition-size", 0, Integer.MAX_VALUE),

@@ -52,8 +52,9 @@ public record SimConfig(
       double delta, double budgetEpsilon) {}
 
   /** Where the data come from and how they are split. */
+  /** @param normalize {@code standard} (image datasets: the training set's pixel mean and std) or {@code none} */
   public record Data(
-      String dataset, Path dir, boolean fetch, String partition, double dirichletAlpha,
+      String dataset, Path dir, boolean fetch, String normalize, String partition, double dirichletAlpha,
       int minPartitionSize, int shardsPerClient, int testSubset, Synthetic synthetic, Leaf leaf) {}
 
   /** LEAF Synthetic(alpha, beta) generator settings. */

@@ -4,6 +4,7 @@ import dev.starling.node.data.DataFormatException;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.data.DatasetFetcher;
 import dev.starling.node.data.IdxReader;
+import dev.starling.node.data.ImageDataset;
 import dev.starling.node.data.LeafJsonReader;
 import dev.starling.node.data.SyntheticLeaf;
 import dev.starling.simulator.config.SimConfig;
@@ -68,10 +69,14 @@ public final class DataLoader {
     String hash = DatasetFetcher.verify(src, dir);
     String suffix = d.dataset().equals("mnist") ? "" : ".gz";
     Path base = src.dir(dir);
-    Dataset train = IdxReader.images(d.dataset() + "/train", base.resolve("train-images-idx3-ubyte" + suffix),
+    ImageDataset train = IdxReader.images(d.dataset() + "/train", base.resolve("train-images-idx3-ubyte" + suffix),
         base.resolve("train-labels-idx1-ubyte" + suffix), 10);
-    Dataset test = IdxReader.images(d.dataset() + "/test", base.resolve("t10k-images-idx3-ubyte" + suffix),
+    ImageDataset test = IdxReader.images(d.dataset() + "/test", base.resolve("t10k-images-idx3-ubyte" + suffix),
         base.resolve("t10k-labels-idx1-ubyte" + suffix), 10);
+    if (d.normalize().equals("standard")) { // both splits with the training set's statistics
+      double[] st = train.pixelStats();
+      return new Loaded(train.standardized(st[0], st[1]), test.standardized(st[0], st[1]), hash);
+    }
     return new Loaded(train, test, hash);
   }
 }
