@@ -18,6 +18,28 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) throws RunnerException {
+    if (args.length > 0 && args[0].equals("gemm")) {
+      Collection<RunResult> results = new Runner(new OptionsBuilder().include(GemmBench.class.getSimpleName()).build()).run();
+      System.out.println();
+      System.out.println("| shape (m x k x n) | method | us per product | GFLOP/s | vs ND4J |");
+      System.out.println("|---|---|---|---|---|");
+      Map<String, Double> nd4j = new LinkedHashMap<>();
+      for (RunResult r : results) {
+        if (r.getParams().getBenchmark().endsWith("nd4j")) {
+          nd4j.put(r.getParams().getParam("shape"), r.getPrimaryResult().getScore());
+        }
+      }
+      for (RunResult r : results) {
+        String shape = r.getParams().getParam("shape");
+        String[] d = shape.split("x");
+        double flops = 2.0 * Long.parseLong(d[0]) * Long.parseLong(d[1]) * Long.parseLong(d[2]);
+        double us = r.getPrimaryResult().getScore();
+        System.out.println(String.format(Locale.ROOT, "| %s | %s | %.1f ± %.1f | %.1f | %.2f |", shape,
+            r.getParams().getBenchmark().replaceAll(".*\\.", ""), us, r.getPrimaryResult().getScoreError(),
+            flops / us / 1e3, nd4j.get(shape) / us));
+      }
+      return;
+    }
     if (args.length > 0 && args[0].equals("codecs")) {
       Collection<RunResult> results = new Runner(new OptionsBuilder().include(CodecBench.class.getSimpleName()).build()).run();
       Map<String, Double> copyMs = new LinkedHashMap<>();

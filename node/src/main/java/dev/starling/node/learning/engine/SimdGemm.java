@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector kernels of {@link Gemm}: register tiles of 6 rows by 2 vectors (12 accumulators, which
  * with 2 loaded B vectors and one broadcast fit the 16 registers of AVX2), 4 by 3 where the rows
- * divide by 4 but not 6, and 8 by 1 for a single vector of columns (shapes measured against each
- * other: BENCHMARKS.md, "Training engine"). The k range is cut into even blocks of at most
+ * divide by 4 but not 6, and 8 by 1 for a last single vector of columns (shapes measured against
+ * each other: BENCHMARKS.md, "Training engine"). The k range is cut into even blocks of at most
  * {@value #KC} so that a panel of B stays in cache while every row tile uses it; C carries the
  * running sums between blocks (stored and reloaded as float32, so the order of the multiply-adds
  * of every element is unchanged). Columns beyond the last whole vector go to the scalar reference.
@@ -21,6 +21,7 @@ final class SimdGemm {
   private static final int L = S.length();
   /** Most rows of B per block: 256 rows of a 3-vector panel are 24 KiB at AVX2 width. */
   static final int KC = 256;
+  private static final int[] ROWS = {0, 8, 6, 4};
 
   static int lanes() {
     return L;
@@ -31,19 +32,9 @@ final class SimdGemm {
       float[] b, int bBase, int[] bRows,
       float[] c, int cBase, int ldc, boolean accumulate) {
     int nv = n / L * L;
-    int vectors = nv / L;
-    int rowStep;
-    int maxW;
-    if (vectors == 1) {
-      rowStep = 8;
-      maxW = 1;
-    } else if (vectors >= 3 && m % 4 == 0 && m % 6 != 0) {
-      rowStep = 4;
-      maxW = 3;
-    } else {
-      rowStep = 6;
-      maxW = 2;
-    }
+    // Panels of 3 vectors where the rows divide by 4 but not 6, else of 2; a panel of w vectors
+    // goes in tiles of ROWS[w] rows (4 x 3, 6 x 2, 8 x 1: at most 12 accumulators).
+    int maxW = nv / L >= 3 && m % 4 == 0 && m % 6 != 0 ? 3 : 2;
     int blocks = Math.max(1, (k + KC - 1) / KC);
     int kc = (k + blocks - 1) / blocks; // even blocks: no short last block
     for (int k0 = 0; ; k0 += kc) {
@@ -51,6 +42,7 @@ final class SimdGemm {
       boolean acc = accumulate || k0 > 0;
       for (int j = 0; j < nv; ) {
         int w = Math.min(maxW, (nv - j) / L);
+        int rowStep = ROWS[w];
         for (int i = 0; i < m; i += rowStep) {
           tile(Math.min(rowStep, m - i), w, k0, k1, a, aBase, aRows, i, aStep, b, bBase + j, bRows, c,
               cBase + i * ldc + j, ldc, acc);
