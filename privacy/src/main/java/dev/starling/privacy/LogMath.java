@@ -19,6 +19,30 @@ public final class LogMath {
     return hi + StrictMath.log1p(StrictMath.exp(Math.min(a, b) - hi));
   }
 
+  /**
+   * log of a sum of exp(t) over terms added one at a time, with one exp per term (instead of the
+   * exp and log1p of {@link #logAdd}): the sum is kept relative to the largest term so far and
+   * rescaled when a larger one arrives. The order of additions fixes the result.
+   */
+  public static final class LogSum {
+    private double max = Double.NEGATIVE_INFINITY;
+    private double sum;
+
+    public void add(double t) {
+      if (t <= max) {
+        sum += StrictMath.exp(t - max);
+      } else if (t != Double.NEGATIVE_INFINITY) {
+        sum = max == Double.NEGATIVE_INFINITY ? 1 : sum * StrictMath.exp(max - t) + 1;
+        max = t;
+      }
+    }
+
+    /** log of the sum so far; -inf when nothing (or only zeros) was added. */
+    public double value() {
+      return max == Double.NEGATIVE_INFINITY ? max : max + StrictMath.log(sum);
+    }
+  }
+
   /** log(exp(a) - exp(b)) for a >= b; -inf when equal. */
   public static double logSub(double a, double b) {
     if (b == Double.NEGATIVE_INFINITY) {

@@ -96,23 +96,38 @@ public final class PrivacyLossDistribution {
     double medianP = bisect(l -> law.cdfP(l) >= 0.5, left, right);
     double medianQ = bisect(l -> law.cdfQ(l) >= 0.5, kLo * h - 1e6, kHi * h + 1e6);
     p[0] += law.cdfP(kLo * h);
+    // The law at each grid point once (a cell's upper end is the next cell's lower end): the cdf
+    // below the median, the survival function from the median's cell up, where each is accurate.
+    double[] cP = new double[n];
+    double[] sP = new double[n];
+    double[] cQ = new double[n];
+    double[] sQ = new double[n];
+    double[] e = new double[n];
+    for (int i = 0; i < n; i++) {
+      double l = (kLo + i) * h;
+      cP[i] = l <= medianP ? law.cdfP(l) : Double.NaN;
+      sP[i] = l + h > medianP || l > medianP ? law.sfP(l) : Double.NaN;
+      cQ[i] = l <= medianQ ? law.cdfQ(l) : Double.NaN;
+      sQ[i] = l + h > medianQ || l > medianQ ? law.sfQ(l) : Double.NaN;
+      e[i] = StrictMath.exp(-l);
+    }
     for (int i = 0; i + 1 < n; i++) {
-      double l0 = (kLo + i) * h;
-      double l1 = l0 + h;
-      double pc = l1 <= medianP ? law.cdfP(l1) - law.cdfP(l0) : law.sfP(l0) - law.sfP(l1);
-      double qc = l1 <= medianQ ? law.cdfQ(l1) - law.cdfQ(l0) : law.sfQ(l0) - law.sfQ(l1);
-      split(p, i, Math.max(0, pc), Math.max(0, qc), l0, l1);
+      double l1 = (kLo + i) * h + h;
+      double pc = l1 <= medianP ? cP[i + 1] - cP[i] : sP[i] - sP[i + 1];
+      double qc = l1 <= medianQ ? cQ[i + 1] - cQ[i] : sQ[i] - sQ[i + 1];
+      split(p, i, Math.max(0, pc), Math.max(0, qc), e[i], e[i + 1]);
     }
     return new PrivacyLossDistribution(h, kLo, p, infinityMass + law.sfP(kHi * h));
   }
 
-  /** Splits a cell's P-mass pc (Q-mass qc) between grid entries i (loss l0) and i+1 (loss l1). */
-  private static void split(double[] p, int i, double pc, double qc, double l0, double l1) {
+  /**
+   * Splits a cell's P-mass pc (Q-mass qc) between grid entries i and i+1, whose losses l0 and l1
+   * are given as e0 = exp(-l0) and e1 = exp(-l1).
+   */
+  private static void split(double[] p, int i, double pc, double qc, double e0, double e1) {
     if (pc <= 0) {
       return;
     }
-    double e0 = StrictMath.exp(-l0);
-    double e1 = StrictMath.exp(-l1);
     double b = (pc * e0 - qc) / (e0 - e1); // mass at the upper end
     b = Math.min(pc, Math.max(0, b));
     p[i] += pc - b;
@@ -172,7 +187,7 @@ public final class PrivacyLossDistribution {
       if (p[i] > 0 && q[i] > 0) {
         int cell = (int) ((long) Math.floor(loss[i] / h) - kMin);
         double l0 = (kMin + cell) * h;
-        split(pmf, cell, p[i], q[i], l0, l0 + h);
+        split(pmf, cell, p[i], q[i], StrictMath.exp(-l0), StrictMath.exp(-(l0 + h)));
       }
     }
     return new PrivacyLossDistribution(h, kMin, pmf, inf);
@@ -342,14 +357,29 @@ public final class PrivacyLossDistribution {
     }
     FastFourierTransformer.transformInPlace(z, DftNormalization.STANDARD, TransformType.FORWARD);
     for (int j = 0; j < n; j++) {
+      // z^times by repeated squaring: about 2 log2(times) complex products, plain arithmetic (the
+      // same bits on every machine) instead of polar form's hypot, atan2, exp, log, cos and sin.
+      // |z| <= 1 (the transform of a pmf), so no power overflows.
       double re = z[0][j];
       double im = z[1][j];
-      double r = StrictMath.hypot(re, im);
-      double th = StrictMath.atan2(im, re);
-      double rp = r == 0 ? 0 : StrictMath.exp(times * StrictMath.log(r));
-      double tp = th * times;
-      z[0][j] = rp * StrictMath.cos(tp);
-      z[1][j] = rp * StrictMath.sin(tp);
+      double pr = 1;
+      double pi = 0;
+      for (long e = times; ; ) {
+        if ((e & 1) != 0) {
+          double t = pr * re - pi * im;
+          pi = pr * im + pi * re;
+          pr = t;
+        }
+        e >>>= 1;
+        if (e == 0) {
+          break;
+        }
+        double t = re * re - im * im;
+        im = 2 * re * im;
+        re = t;
+      }
+      z[0][j] = pr;
+      z[1][j] = pi;
     }
     FastFourierTransformer.transformInPlace(z, DftNormalization.STANDARD, TransformType.INVERSE);
     // The composed index (sum of entry indices) s has loss (times*offset + s) h; keep s in [lo', hi'].

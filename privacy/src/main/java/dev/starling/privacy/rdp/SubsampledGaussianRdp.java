@@ -41,50 +41,65 @@ public record SubsampledGaussianRdp(double samplingRate, double noiseMultiplier)
   private double logAInteger(long alpha) {
     double q = samplingRate;
     double s2 = noiseMultiplier * noiseMultiplier;
-    double logA = Double.NEGATIVE_INFINITY;
+    double logQ = StrictMath.log(q);
+    double log1mQ = StrictMath.log1p(-q);
+    LogMath.LogSum logA = new LogMath.LogSum();
     double logBinom = 0; // log C(alpha, 0)
     for (long i = 0; i <= alpha; i++) {
       if (i > 0) {
         logBinom += StrictMath.log((double) (alpha - i + 1) / i);
       }
-      double term = logBinom + i * StrictMath.log(q) + (alpha - i) * StrictMath.log1p(-q) + (i * (double) i - i) / (2 * s2);
-      logA = LogMath.logAdd(logA, term);
+      logA.add(logBinom + i * logQ + (alpha - i) * log1mQ + (i * (double) i - i) / (2 * s2));
     }
-    return logA;
+    return logA.value();
   }
 
   private double logAFractional(double alpha) {
     double q = samplingRate;
     double sigma = noiseMultiplier;
     double s2 = sigma * sigma;
-    double logA0 = Double.NEGATIVE_INFINITY;
-    double logA1 = Double.NEGATIVE_INFINITY;
+    LogMath.LogSum logA0 = new LogMath.LogSum();
+    LogMath.LogSum logA1 = new LogMath.LogSum();
+    LogMath.LogSum neg0 = new LogMath.LogSum();
+    LogMath.LogSum neg1 = new LogMath.LogSum();
     double z0 = s2 * StrictMath.log(1 / q - 1) + 0.5;
-    int[] sign = new int[1];
-    double neg0 = Double.NEGATIVE_INFINITY;
-    double neg1 = Double.NEGATIVE_INFINITY;
+    double logQ = StrictMath.log(q);
+    double log1mQ = StrictMath.log1p(-q);
+    double logHalf = StrictMath.log(0.5);
+    double scale = Math.sqrt(2) * sigma;
+    // |binom(alpha, i)| and its sign, kept incrementally: binom(a, i) = binom(a, i-1) (a-i+1) / i
+    double logCoef = 0;
+    int sign = 1;
     for (int i = 0; i < 100_000; i++) {
-      double logCoef = LogMath.logAbsBinomial(alpha, i, sign);
+      if (i > 0) {
+        double f = alpha - (i - 1);
+        if (f == 0) {
+          sign = 0; // every later coefficient is zero too
+          break;
+        }
+        if (f < 0) {
+          sign = -sign;
+        }
+        logCoef += StrictMath.log(Math.abs(f) / i);
+      }
       double j = alpha - i;
-      double logT0 = logCoef + i * StrictMath.log(q) + j * StrictMath.log1p(-q);
-      double logT1 = logCoef + j * StrictMath.log(q) + i * StrictMath.log1p(-q);
-      double logE0 = StrictMath.log(0.5) + LogMath.logErfc((i - z0) / (Math.sqrt(2) * sigma));
-      double logE1 = StrictMath.log(0.5) + LogMath.logErfc((z0 - j) / (Math.sqrt(2) * sigma));
-      double logS0 = logT0 + (i * (double) i - i) / (2 * s2) + logE0;
-      double logS1 = logT1 + (j * j - j) / (2 * s2) + logE1;
-      if (sign[0] > 0) {
-        logA0 = LogMath.logAdd(logA0, logS0);
-        logA1 = LogMath.logAdd(logA1, logS1);
-      } else if (sign[0] < 0) {
-        neg0 = LogMath.logAdd(neg0, logS0);
-        neg1 = LogMath.logAdd(neg1, logS1);
+      double logS0 = logCoef + i * logQ + j * log1mQ + (i * (double) i - i) / (2 * s2)
+          + logHalf + LogMath.logErfc((i - z0) / scale);
+      double logS1 = logCoef + j * logQ + i * log1mQ + (j * j - j) / (2 * s2)
+          + logHalf + LogMath.logErfc((z0 - j) / scale);
+      if (sign > 0) {
+        logA0.add(logS0);
+        logA1.add(logS1);
+      } else {
+        neg0.add(logS0);
+        neg1.add(logS1);
       }
       if (Math.max(logS0, logS1) < -30 && i > alpha) {
         break;
       }
     }
-    double pos = LogMath.logAdd(logA0, logA1);
-    double neg = LogMath.logAdd(neg0, neg1);
+    double pos = LogMath.logAdd(logA0.value(), logA1.value());
+    double neg = LogMath.logAdd(neg0.value(), neg1.value());
     return neg > pos ? Double.NEGATIVE_INFINITY : LogMath.logSub(pos, neg);
   }
 }
