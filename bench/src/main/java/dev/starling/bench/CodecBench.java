@@ -1,11 +1,11 @@
 package dev.starling.bench;
 
-import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.codec.Bf16Codec;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.E3m0Codec;
 import dev.starling.node.wire.codec.Fp32Codec;
 import dev.starling.node.wire.codec.Int8Codec;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;

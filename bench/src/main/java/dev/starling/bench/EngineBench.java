@@ -1,9 +1,11 @@
 package dev.starling.bench;
 
+import dev.starling.node.learning.Dl4jModel;
 import dev.starling.node.learning.Model;
 import dev.starling.node.learning.ModelFactory;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.learning.TrainingConfig;
+import dev.starling.node.learning.engine.EngineModel;
 import dev.starling.node.learning.engine.Gemm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +51,7 @@ public final class EngineBench {
     }
     boolean dl4j = args.length >= 2 && args[1].equals("dl4j");
     String engine = dl4j ? "dl4j" : "starling";
-    ModelFactory factory = dl4j ? ModelFactory.DL4J : ModelFactory.ENGINE;
+    ModelFactory factory = dl4j ? Dl4jModel::new : EngineModel::new;
     System.err.printf("# %s: vector kernels %s, %d lanes%n", engine, Gemm.VECTOR, Gemm.LANES);
     for (String model : MODELS) {
       for (int bs : BATCHES) {

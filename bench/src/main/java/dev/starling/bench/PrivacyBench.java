@@ -1,7 +1,7 @@
 package dev.starling.bench;
 
 import dev.starling.privacy.Accounting;
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 import dev.starling.privacy.pld.PrivacyLossDistribution;
 import dev.starling.privacy.rdp.RdpAccountant;
 import dev.starling.privacy.rdp.SubsampledGaussianRdp;

@@ -1,14 +1,14 @@
 package dev.starling.bench;
 
-import dev.starling.node.cluster.ClusterRuntime;
-import dev.starling.node.cluster.ClusterSettings;
+import dev.starling.cluster.ClusterRuntime;
+import dev.starling.cluster.ClusterSettings;
+import dev.starling.cluster.Keys;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.Network;
-import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.Pong;
 import dev.starling.node.wire.proto.TrainRequest;
-import dev.starling.simulator.deploy.Keys;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package dev.starling.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.starling.simulator.cli.Main;
+import dev.starling.app.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

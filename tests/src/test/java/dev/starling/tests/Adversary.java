@@ -1,10 +1,10 @@
 package dev.starling.tests;
 
 import com.google.protobuf.ByteString;
-import dev.starling.node.cluster.ClusterRuntime;
-import dev.starling.node.cluster.ClusterSettings;
-import dev.starling.node.cluster.FrameAssembler;
-import dev.starling.node.wire.Tensors;
+import dev.starling.cluster.ClusterRuntime;
+import dev.starling.cluster.ClusterSettings;
+import dev.starling.cluster.FrameAssembler;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.Frame;
 import dev.starling.node.wire.proto.ModelUpdate;

@@ -1,6 +1,6 @@
 package dev.starling.tests;
 
-import dev.starling.simulator.cli.Main;
+import dev.starling.app.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.starling.node.cluster.ClusterRuntime;
-import dev.starling.node.cluster.ClusterSettings;
+import dev.starling.cluster.ClusterRuntime;
+import dev.starling.cluster.ClusterSettings;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.Network;
-import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.TrainRequest;
 import java.nio.ByteBuffer;

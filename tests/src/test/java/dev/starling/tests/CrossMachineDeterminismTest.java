@@ -92,7 +92,7 @@ class CrossMachineDeterminismTest {
     cmd.add("jdk.incubator.vector");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.starling.simulator.cli.Main");
+    cmd.add("dev.starling.app.cli.Main");
     cmd.add("simulate");
     cmd.addAll(args);
     cmd.addAll(List.of("--out", out.toString(), "--quiet", "--set", "output.plot=false"));

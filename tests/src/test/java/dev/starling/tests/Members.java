@@ -17,7 +17,7 @@ final class Members implements AutoCloseable {
 
   /** The java command that runs the CLI on this test JVM's classpath. */
   static List<String> java() {
-    return java("dev.starling.simulator.cli.Main");
+    return java("dev.starling.app.cli.Main");
   }
 
   /** The java command that runs {@code mainClass} on this test JVM's classpath. */
@@ -35,7 +35,7 @@ final class Members implements AutoCloseable {
 
   /** Runs {@code args} in a new JVM, output to {@code log}. */
   Process start(Path log, String... args) throws IOException {
-    return startMain(log, "dev.starling.simulator.cli.Main", args);
+    return startMain(log, "dev.starling.app.cli.Main", args);
   }
 
   /** Runs {@code mainClass} with {@code args} in a new JVM, output to {@code log}. */

@@ -1,7 +1,7 @@
 package dev.starling.node.data;
 
 /** A data file is missing, truncated, or not in the format it claims; the message names it. */
-public class DataFormatException extends RuntimeException {
+public class DataFormatException extends dev.starling.node.UserError {
   public DataFormatException(String message) {
     super(message);
   }

@@ -4,7 +4,7 @@ import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.InvalidMessageException;
-import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Advertise;
 import dev.starling.node.wire.proto.AggAck;
 import dev.starling.node.wire.proto.Envelope;

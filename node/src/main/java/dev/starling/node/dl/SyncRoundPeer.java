@@ -3,7 +3,7 @@ package dev.starling.node.dl;
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.wire.InvalidMessageException;
-import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;

@@ -11,10 +11,6 @@ public final class ModelPool {
   private final ModelFactory factory;
   private final ThreadLocal<Model> local;
 
-  public ModelPool(ModelSpec spec, TrainingConfig training) {
-    this(spec, training, ModelFactory.ENGINE);
-  }
-
   public ModelPool(ModelSpec spec, TrainingConfig training, ModelFactory factory) {
     this.spec = spec;
     this.training = training;

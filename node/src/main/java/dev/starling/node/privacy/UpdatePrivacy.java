@@ -1,9 +1,9 @@
 package dev.starling.node.privacy;
 
 import dev.starling.aggregator.Aggregator;
-import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Fp32Codec;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Tensor;
 import dev.starling.privacy.mechanism.Clipping;
 import dev.starling.privacy.rdp.RdpCurve;

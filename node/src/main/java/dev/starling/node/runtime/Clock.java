@@ -4,4 +4,9 @@ package dev.starling.node.runtime;
 @FunctionalInterface
 public interface Clock {
   double nowSeconds();
+
+  /** Seconds (as configs give them) as a Duration for Pekko timers, rounded to the nanosecond. */
+  static java.time.Duration seconds(double s) {
+    return java.time.Duration.ofNanos(Math.round(s * 1e9));
+  }
 }

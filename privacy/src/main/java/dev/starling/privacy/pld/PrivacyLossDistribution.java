@@ -1,6 +1,6 @@
 package dev.starling.privacy.pld;
 
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 import org.apache.commons.math3.transform.DftNormalization;

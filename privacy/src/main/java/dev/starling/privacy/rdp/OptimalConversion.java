@@ -1,6 +1,6 @@
 package dev.starling.privacy.rdp;
 
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 
 /**
  * The optimal conversion of one Rényi-DP value to (epsilon, delta) (Asoodeh, Liao, Calmon, Kosut

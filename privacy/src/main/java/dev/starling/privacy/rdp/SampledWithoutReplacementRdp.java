@@ -1,6 +1,6 @@
 package dev.starling.privacy.rdp;
 
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 
 /**
  * Amplification by sampling without replacement for any mechanism given by its RDP curve and

@@ -1,6 +1,6 @@
 package dev.starling.privacy.rdp;
 
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 
 /**
  * The Poisson-subsampled Gaussian mechanism (add/remove-one neighbours), following Mironov, Talwar

@@ -1,6 +1,6 @@
 package dev.starling.privacy.rqm;
 
-import dev.starling.privacy.LogMath;
+import dev.starling.privacy.math.LogMath;
 import dev.starling.privacy.rdp.RdpCurve;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.starling.simulator.runtime;
 
-import dev.starling.simulator.config.ConfigError;
+import dev.starling.node.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ public final class MatrixLinkModel implements LinkModel {
     try {
       lines = Files.readAllLines(file);
     } catch (IOException e) {
-      throw new ConfigError("config key 'network.latency-matrix': cannot read " + file + " (" + e.getMessage() + ")");
+      throw new UserError("config key 'network.latency-matrix': cannot read " + file + " (" + e.getMessage() + ")");
     }
     List<double[]> rows = new ArrayList<>();
     for (int ln = 0; ln < lines.size(); ln++) {
@@ -55,7 +55,7 @@ public final class MatrixLinkModel implements LinkModel {
       double[] row = new double[cells.length - first];
       for (int i = first; i < cells.length; i++) {
         if (!isNumber(cells[i]) || Double.parseDouble(cells[i].strip()) < 0) {
-          throw new ConfigError("latency matrix " + file + " line " + (ln + 1) + ": '" + cells[i].strip()
+          throw new UserError("latency matrix " + file + " line " + (ln + 1) + ": '" + cells[i].strip()
               + "' is not a non-negative number of milliseconds");
         }
         row[i - first] = Double.parseDouble(cells[i].strip());
@@ -64,12 +64,12 @@ public final class MatrixLinkModel implements LinkModel {
     }
     for (double[] r : rows) {
       if (r.length != rows.size()) {
-        throw new ConfigError("latency matrix " + file + " must be square: " + rows.size() + " rows but a row of "
+        throw new UserError("latency matrix " + file + " must be square: " + rows.size() + " rows but a row of "
             + r.length + " values");
       }
     }
     if (rows.isEmpty()) {
-      throw new ConfigError("latency matrix " + file + " is empty");
+      throw new UserError("latency matrix " + file + " is empty");
     }
     return rows.toArray(double[][]::new);
   }

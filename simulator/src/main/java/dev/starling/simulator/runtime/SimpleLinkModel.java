@@ -1,8 +1,8 @@
 package dev.starling.simulator.runtime;
 
 import dev.starling.node.runtime.Randoms;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * A {@link LinkModel} with latency drawn per message from a distribution, one bandwidth for

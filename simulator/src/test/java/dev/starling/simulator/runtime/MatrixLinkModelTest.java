@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.starling.simulator.config.ConfigError;
+import dev.starling.node.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,11 +37,11 @@ class MatrixLinkModelTest {
   void malformedMatricesAreRejectedWithTheFile() throws IOException {
     Path ragged = dir.resolve("ragged.csv");
     Files.writeString(ragged, "1,2\n3\n");
-    ConfigError e = assertThrows(ConfigError.class, () -> MatrixLinkModel.readCsv(ragged));
+    UserError e = assertThrows(UserError.class, () -> MatrixLinkModel.readCsv(ragged));
     assertTrue(e.getMessage().contains("square"), e.getMessage());
     Path negative = dir.resolve("neg.csv");
     Files.writeString(negative, "1,-2\n3,4\n");
-    assertTrue(assertThrows(ConfigError.class, () -> MatrixLinkModel.readCsv(negative)).getMessage().contains("-2"));
-    assertThrows(ConfigError.class, () -> MatrixLinkModel.readCsv(dir.resolve("missing.csv")));
+    assertTrue(assertThrows(UserError.class, () -> MatrixLinkModel.readCsv(negative)).getMessage().contains("-2"));
+    assertThrows(UserError.class, () -> MatrixLinkModel.readCsv(dir.resolve("missing.csv")));
   }
 }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
-import dev.starling.node.wire.Tensors;
+import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.TrainRequest;
-import dev.starling.simulator.scenario.SimHarness;
+import dev.starling.simulator.runtime.SimHarness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

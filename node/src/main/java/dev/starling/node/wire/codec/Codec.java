@@ -5,7 +5,7 @@ import org.apache.commons.rng.UniformRandomProvider;
 
 /**
  * Encodes a float32 vector into a {@link Tensor} for the wire. Decoding is
- * {@link dev.starling.node.wire.Tensors#decode}, which dispatches on the tensor's encoding and
+ * {@link dev.starling.node.wire.codec.Tensors#decode}, which dispatches on the tensor's encoding and
  * validates it, so a receiver needs no codec configuration. NaN and Inf are rejected before
  * encoding: one bad replica must not poison everyone's parameters.
  */

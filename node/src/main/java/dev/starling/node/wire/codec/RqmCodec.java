@@ -1,6 +1,5 @@
 package dev.starling.node.wire.codec;
 
-import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.proto.Tensor;
 import dev.starling.privacy.mechanism.Clipping;
 import dev.starling.privacy.rqm.Rqm;

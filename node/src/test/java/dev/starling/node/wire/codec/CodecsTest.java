@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.starling.node.wire.InvalidMessageException;
-import dev.starling.node.wire.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.ModelUpdate;
 import dev.starling.node.wire.proto.Tensor;

@@ -1,0 +1,84 @@
+package dev.starling.app.cli;
+
+import dev.starling.app.report.Provenance;
+import dev.starling.node.UserError;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
+
+/**
+ * The {@code starling} command line. Usage errors (bad flags, bad config, missing files) print one
+ * line naming what is wrong and exit with code 2; a run that fails after starting exits 1.
+ */
+@Command(
+    name = "starling",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Federated and decentralized learning: simulate, deploy, account for privacy.",
+    subcommands = {SimulateCommand.class, CompareCommand.class, PrivacyCommand.class, NodeCommand.class, DataCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static final int USAGE = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    // Bind SLF4J on this thread before Pekko's threads log concurrently, which would make SLF4J
+    // print a warning about replayed calls.
+    org.slf4j.LoggerFactory.getILoggerFactory();
+    System.exit(execute(args));
+  }
+
+  /** Runs the CLI and returns its exit code (used by tests without spawning a JVM). */
+  public static int execute(String... args) {
+    CommandLine cl = commandLine();
+    return cl.execute(args);
+  }
+
+  /** As {@link #execute(String...)} with the CLI's own output and error writers replaced. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler((ex, args) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("starling: " + ex.getMessage().replace('\n', ' ').strip()
+          + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+      err.flush();
+      return USAGE;
+    });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      if (ex instanceof UserError) {
+        err.println("starling: " + ex.getMessage());
+        err.flush();
+        return USAGE;
+      }
+      throw ex;
+    });
+    return cl;
+  }
+
+  /** Reports the project version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"starling " + Provenance.version()};
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.starling.app.cli;
+
+import dev.starling.app.config.ConfigLoader;
+import dev.starling.app.config.SimConfig;
+import dev.starling.app.experiment.DataLoader;
+import dev.starling.app.experiment.DilocoSimulation;
+import dev.starling.app.experiment.DlSimulation;
+import dev.starling.app.experiment.FlSimulation;
+import dev.starling.app.report.MetricsRow;
+import dev.starling.app.report.Provenance;
+import dev.starling.app.report.RunResult;
+import dev.starling.app.report.RunWriter;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code starling simulate CONFIG}: run an experiment in the deterministic in-JVM simulator. */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = {"Run a simulation described by a HOCON config (see configs/ and docs/reference/config.md).",
+        "Writes metrics.csv, participants.csv, summary.json, config.conf and accuracy.png to the output directory."})
+public final class SimulateCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "The experiment config file, e.g. configs/fl-synthetic.conf.")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Override one config key (repeatable), e.g. --set rounds=5 --set model.type=cnn.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<config-name>-<timestamp>/).")
+  Path out;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Seed overriding the config's 'seed'.")
+  Long seed;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Dataset cache (overrides data.dir; default $STARLING_DATA, else ~/.starling/data).")
+  Path dataDir;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table; errors only.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    List<String> sets = new ArrayList<>(overrides);
+    if (dataDir != null) {
+      sets.add(ConfigLoader.dataDirOverride(dataDir));
+    }
+    SimConfig cfg = ConfigLoader.load(config, sets, seed, out);
+    Path dir = cfg.output().dir() != null ? cfg.output().dir()
+        : Paths.get("runs", cfg.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    if (Files.exists(dir.resolve("metrics.csv"))) {
+      throw new UsageException("output directory " + dir + " already holds a run (metrics.csv); choose another --out");
+    }
+    PrintStream err = System.err;
+    DataLoader.Loaded data = DataLoader.load(cfg, quiet ? line -> { } : err::println);
+    int totalRounds = "diloco".equals(cfg.algorithm())
+        ? (int) (cfg.diloco().totalSteps() / cfg.diloco().innerSteps()) : cfg.rounds();
+    Progress progress = new Progress(totalRounds, quiet ? null : err);
+    RunResult result;
+    Map<String, Object> summary;
+    try (RunWriter writer = new RunWriter(dir)) {
+      if (!quiet) {
+        boolean diloco = "diloco".equals(cfg.algorithm());
+        err.printf(Locale.ROOT, "%s: %s, %d %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
+            cfg.name(), cfg.algorithm(), diloco ? cfg.diloco().replicas() : cfg.clients(),
+            diloco ? "replicas" : cfg.decentralized() ? "peers" : "clients",
+            totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
+      }
+      result = "diloco".equals(cfg.algorithm()) ? DilocoSimulation.run(cfg, data, writer, progress::update)
+          : cfg.decentralized() ? DlSimulation.run(cfg, data, writer, progress::update)
+          : FlSimulation.run(cfg, data, writer, progress::update);
+      progress.finish();
+      summary = writer.finish(result, cfg.resolved(), Provenance.of(cfg.data().dataset(), data.sha256()), cfg.output().plot());
+    }
+    if (!quiet) {
+      printSummary(result, summary);
+    }
+    if (result.stopReason() != null) {
+      err.println("starling: " + result.stopReason());
+    }
+    if (result.failure() != null) {
+      err.println("starling: run failed: " + result.failure() + " (results so far are in " + dir + ")");
+      return 1;
+    }
+    return 0;
+  }
+
+  private static void printSummary(RunResult r, Map<String, Object> s) {
+    PrintStream o = System.out;
+    o.println();
+    o.println(String.format(Locale.ROOT, "%-22s %s", "run", r.name()));
+    o.println(String.format(Locale.ROOT, "%-22s %s", "algorithm", r.algorithm()));
+    o.println(String.format(Locale.ROOT, "%-22s %d", "seed", r.seed()));
+    o.println(String.format(Locale.ROOT, "%-22s %d", "rounds", r.rows().size()));
+    o.println(String.format(Locale.ROOT, "%-22s %s", "final accuracy", pct(r.finalAccuracy())));
+    o.println(String.format(Locale.ROOT, "%-22s %s", "best accuracy", pct(r.bestAccuracy())));
+    o.println(String.format(Locale.ROOT, "%-22s %.1f s", "virtual time", r.virtualSeconds()));
+    o.println(String.format(Locale.ROOT, "%-22s %.1f s (compute %.1f s)", "wall time", r.wallSeconds(), r.computeSeconds()));
+    o.println(String.format(Locale.ROOT, "%-22s %s", "bytes on the network", human(r.bytesTotal())));
+    if (r.epsilon() != null) {
+      o.println(String.format(Locale.ROOT, "%-22s epsilon %.4g at delta %s (%s)", "privacy", r.epsilon(),
+          s.get("delta"), s.get("privacy_mechanism")));
+    }
+    o.println(String.format(Locale.ROOT, "%-22s %s", "final model sha256", s.get("final_model_sha256")));
+    o.println(String.format(Locale.ROOT, "%-22s %s", "results", r.outDir()));
+  }
+
+  private static String pct(Double a) {
+    return a == null ? "n/a" : String.format(Locale.ROOT, "%.2f %%", a * 100);
+  }
+
+  static String human(long bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  }
+
+  /** A one-line progress bar on a terminal; periodic lines otherwise. */
+  static final class Progress {
+    private final int total;
+    private final PrintStream out;
+    private final boolean tty = System.console() != null;
+    private final long start = System.nanoTime();
+    private int lastPrinted;
+
+    Progress(int total, PrintStream out) {
+      this.total = total;
+      this.out = out;
+    }
+
+    void update(MetricsRow row) {
+      if (out == null) {
+        return;
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      double eta = elapsed / row.round() * (total - row.round());
+      int width = 24;
+      int filled = (int) Math.round((double) row.round() / total * width);
+      String bar = "#".repeat(filled) + ".".repeat(width - filled);
+      String line = String.format(Locale.ROOT, "[%s] round %d/%d  acc %s  vtime %.1fs%s  eta %s", bar, row.round(), total,
+          row.accuracy() == null ? "  -  " : String.format(Locale.ROOT, "%.2f%%", row.accuracy() * 100),
+          row.virtualTimeSeconds(), row.epsilon() == null ? "" : String.format(Locale.ROOT, "  eps %.3g", row.epsilon()),
+          formatEta(eta));
+      if (tty) {
+        out.print("\r" + line);
+        out.flush();
+      } else if (row.round() == total || row.round() - lastPrinted >= Math.max(1, total / 20)) {
+        out.println(line);
+        lastPrinted = row.round();
+      }
+    }
+
+    void finish() {
+      if (out != null && tty) {
+        out.println();
+      }
+    }
+
+    private static String formatEta(double s) {
+      long t = Math.round(s);
+      return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
+          : String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60);
+    }
+  }
+}

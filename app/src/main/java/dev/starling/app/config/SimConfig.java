@@ -1,0 +1,88 @@
+package dev.starling.app.config;
+
+import com.typesafe.config.Config;
+import dev.starling.node.learning.TrainingConfig;
+import dev.starling.simulator.runtime.AvailabilityPlan;
+import java.nio.file.Path;
+
+/**
+ * A validated simulation config, read from HOCON over {@code starling-defaults.conf}. The
+ * {@link #resolved()} config is what was actually run and is written next to the results.
+ */
+public record SimConfig(
+    String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
+    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, Diloco diloco,
+    Modest modest, Dl dl, java.util.List<Failure> failures, AvailabilityPlan.Spec availability, int computeThreads,
+    Output output, Config resolved) {
+
+  /** (Streaming) DiLoCo settings. */
+  public record Diloco(
+      int replicas, int innerSteps, long totalSteps, int fragments, boolean strided, int overlap, double mix,
+      double outerLr, double outerMomentum, int batchSize) {}
+
+  /** MoDeST protocol settings (modest.md section 1.10). */
+  public record Modest(
+      int sampleSize, int aggregators, double successFraction, double pingIntervalSeconds, double pingTimeoutSeconds,
+      long inactivityThreshold, double aggregationTimeoutSeconds, int minModels, double ackTimeoutSeconds,
+      int advertiseFanout) {}
+
+  /** D-PSGD, Epidemic Learning and gossip settings. */
+  public record Dl(String topology, int degree, int fanout, double roundDeadlineSeconds, double gossipPeriodSeconds) {}
+
+  /** One injected failure: {@code kind} of {@code fraction} of the nodes (or the listed ones) at a round or a time. */
+  public record Failure(String kind, double fraction, int[] nodes, int atRound, double atSeconds) {}
+
+  /** Per-node availability: a trace file or a generator. */
+
+  /** Whether the algorithm runs without a server (MoDeST and the DL family). */
+  public boolean decentralized() {
+    return switch (algorithm) {
+      case "modest", "dpsgd", "epidemic", "gossip" -> true;
+      default -> false;
+    };
+  }
+
+  /** How updates are encoded on the wire. */
+  public record CodecCfg(String name, int block, boolean stochastic) {}
+
+  /** Differential privacy of client updates. */
+  public record Privacy(
+      String mechanism, double clip, double noiseMultiplier, int rqmLevels, double rqmKeepProb, double rqmRangeRatio,
+      double delta, double budgetEpsilon) {}
+
+  /** Where the data come from and how they are split. */
+  /** @param normalize {@code standard} (image datasets: the training set's pixel mean and std) or {@code none} */
+  public record Data(
+      String dataset, Path dir, boolean fetch, String normalize, String partition, double dirichletAlpha,
+      int minPartitionSize, int shardsPerClient, int testSubset, Synthetic synthetic, Leaf leaf) {}
+
+  /** LEAF Synthetic(alpha, beta) generator settings. */
+  public record Synthetic(
+      double alpha, double beta, int dimension, int classes, double meanSamples, double sigmaSamples,
+      double testFraction) {}
+
+  /** LEAF JSON inputs. */
+  public record Leaf(Path train, Path test, int classes) {}
+
+  /** Model family and sizes. */
+  /** @param engine {@code starling} (Starling's engine) or {@code dl4j} */
+  public record ModelCfg(String type, int[] hidden, String engine) {}
+
+  /** Server sampling, deadline, aggregation and optimizer settings. */
+  public record Server(
+      String sampler, int clientsPerRound, double fraction, double poissonRate, double overSelection,
+      int minClients, double deadlineSeconds, int maxAttempts, String aggregator, double trimFraction,
+      int krumByzantine, int krumSelected, double learningRate, double momentum, double beta1,
+      double beta2, double tau, int evalEvery) {}
+
+  /** Simulated network. */
+  public record Net(
+      String latency, Path latencyMatrix, String siteAssignment, double latencyMs, double latencySpreadMs, double clientUplinkMbps,
+      double clientDownlinkMbps, double serverMbps, double loss) {}
+
+  /** Simulated devices. */
+  public record Devices(double gflops, double gflopsSigma, double slowFraction, double slowFactor) {}
+
+  /** Where results go. */
+  public record Output(Path dir, boolean plot) {}
+}

@@ -1,0 +1,90 @@
+package dev.starling.app.experiment;
+
+import dev.starling.app.config.SimConfig;
+import dev.starling.node.data.Dataset;
+import dev.starling.node.diloco.DilocoListener;
+import dev.starling.node.diloco.DilocoReducer;
+import dev.starling.node.diloco.DilocoReplica;
+import dev.starling.node.diloco.DilocoSchedule;
+import dev.starling.node.learning.Model;
+import dev.starling.node.learning.ModelPool;
+import dev.starling.node.learning.ModelSpec;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.node.wire.codec.Codec;
+import dev.starling.node.wire.codec.Codecs;
+import org.apache.pekko.actor.typed.Behavior;
+
+/**
+ * What a (Streaming) DiLoCo run derives from its config and seed: replicas 0..M-1 with their
+ * shards and the reducer as node M. The simulator and the cluster runtime both build from this.
+ */
+public final class DilocoWorld {
+
+  private final SimConfig cfg;
+  private final DataLoader.Loaded data;
+  private final int m;
+  private final int[][] parts;
+  private final ModelSpec spec;
+  private final ModelPool pool;
+  private final float[] initial;
+  private final DilocoSchedule schedule;
+  private final Codec codec;
+  private final long rounds;
+  private final Dataset test;
+
+  public DilocoWorld(SimConfig cfg, DataLoader.Loaded data) {
+    this.cfg = cfg;
+    this.data = data;
+    SimConfig.Diloco d = cfg.diloco();
+    this.m = d.replicas();
+    this.parts = Components.partition(cfg, data, m);
+    this.spec = Components.model(cfg.model(), data.train());
+    this.pool = Components.models(cfg, spec);
+    this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
+    this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
+    this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
+    this.rounds = d.totalSteps() / d.innerSteps();
+    this.test = Components.testSet(cfg, data);
+  }
+
+  public int replicas() {
+    return m;
+  }
+
+  /** The reducer's node id. */
+  public int reducerId() {
+    return m;
+  }
+
+  public long rounds() {
+    return rounds;
+  }
+
+  public int[][] parts() {
+    return parts;
+  }
+
+  public Codec codec() {
+    return codec;
+  }
+
+  public Behavior<DilocoReplica.Command> replica(int r, NodePorts ports, DilocoListener listener) {
+    SimConfig.Diloco d = cfg.diloco();
+    Model model = pool.newModel(Seeds.derive(cfg.seed(), 8, r));
+    return DilocoReplica.create(ports, new DilocoReplica.Setup(m, schedule, d.totalSteps(), d.batchSize(),
+        (float) d.outerLr(), (float) d.outerMomentum(), model, initial, data.train(), parts[r], codec,
+        Seeds.derive(cfg.seed(), 5), listener, spec.trainingFlopsPerSample()));
+  }
+
+  public Behavior<DilocoReducer.Command> reducer(NodePorts ports, DilocoListener listener) {
+    SimConfig.Diloco d = cfg.diloco();
+    int[] ids = new int[m];
+    for (int r = 0; r < m; r++) {
+      ids[r] = r;
+    }
+    return DilocoReducer.create(ports, new DilocoReducer.Setup(ids, schedule, rounds, (float) d.outerLr(),
+        (float) d.outerMomentum(), initial, codec, pool, test, cfg.server().evalEvery(), Seeds.derive(cfg.seed(), 6),
+        listener));
+  }
+}

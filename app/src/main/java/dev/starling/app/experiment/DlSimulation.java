@@ -1,0 +1,411 @@
+package dev.starling.app.experiment;
+
+import dev.starling.app.config.SimConfig;
+import dev.starling.app.report.MetricsRow;
+import dev.starling.app.report.RunResult;
+import dev.starling.app.report.RunWriter;
+import dev.starling.node.data.Dataset;
+import dev.starling.node.dl.PeerCommand;
+import dev.starling.node.dl.PeerListener;
+import dev.starling.node.learning.Evaluation;
+import dev.starling.node.learning.ModelPool;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.sampling.modest.View;
+import dev.starling.simulator.runtime.AvailabilityPlan;
+import dev.starling.simulator.runtime.DeviceModel;
+import dev.starling.simulator.runtime.LinkModel;
+import dev.starling.simulator.runtime.SimHarness;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Serverless learning in the simulator: MoDeST, D-PSGD, Epidemic Learning and gossip learning on
+ * {@code clients.count} peers (ids 0..n-1), with the same data split, model and initial
+ * parameters as the FL simulation of the same config, plus churn: injected failures (at a round
+ * or a time) and availability (a trace or a generator). Writes one metrics row per round and
+ * {@code failures.csv} with every injected switch.
+ */
+public final class DlSimulation {
+
+  private DlSimulation() {}
+
+  public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+    return new Run(cfg, data, writer, progress).run();
+  }
+
+  private static final class Run {
+    final SimConfig cfg;
+    final DataLoader.Loaded data;
+    final RunWriter writer;
+    final Consumer<MetricsRow> progress;
+    final int n;
+    final boolean[] online;
+    final long[] maxReported;
+    final List<MetricsRow> rows = new ArrayList<>();
+    final TreeMap<Long, TreeMap<Integer, Report>> pending = new TreeMap<>();
+    long nextRound = 1;
+    long lastModestRound;
+    float[] finalParams;
+    double lastProgressTime;
+    boolean done;
+    long heapAtEnd = -1;
+    String failure;
+    SimHarness sim;
+    ModelPool pool;
+    Dataset test;
+    ExecutorService evaluators;
+    BufferedWriter failuresLog;
+    AvailabilityPlan plan;
+
+    record Report(float[] params, double trainLoss) {}
+
+    Run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+      this.cfg = cfg;
+      this.data = data;
+      this.writer = writer;
+      this.progress = progress;
+      this.n = cfg.clients();
+      this.online = new boolean[n];
+      this.maxReported = new long[n];
+    }
+
+    RunResult run() {
+      long t0 = System.nanoTime();
+      PeerWorld world = new PeerWorld(cfg, data);
+      int[][] parts = world.parts();
+      pool = world.pool();
+      test = world.test();
+      LinkModel links = Components.links(cfg.network(), n, Set.of(), Seeds.derive(cfg.seed(), 7));
+      SimConfig.Devices dv = cfg.devices();
+      DeviceModel devices = new DeviceModel(n, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
+          Seeds.derive(cfg.seed(), 3));
+      int[] localSamples = new int[n];
+      for (int i = 0; i < n; i++) {
+        localSamples[i] = parts[i].length;
+      }
+      writer.devices(devices, localSamples);
+      plan = AvailabilityPlan.of(cfg.availability(), n, Seeds.derive(cfg.seed(), 8));
+      for (int i = 0; i < n; i++) {
+        online[i] = plan.initiallyOnline(i);
+      }
+      int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
+      evaluators = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "starling-eval");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        failuresLog = Files.newBufferedWriter(writer.dir().resolve("failures.csv"), StandardCharsets.UTF_8);
+        failuresLog.write("virtual_time_s,node,event\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      PeerListener listener = listener();
+      try (SimHarness s = new SimHarness(cfg.name(), n, links, devices, id -> false, threads, Seeds.derive(cfg.seed(), 4))) {
+        sim = s;
+        View initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
+        for (int i = 0; i < n; i++) {
+          sim.spawn(i, world.peer(i, sim.ports(i), listener, initialView, online[i]));
+        }
+        for (int i = 0; i < n; i++) {
+          sim.tell(i, new PeerCommand.Start());
+        }
+        scheduleAvailability();
+        for (int f = 0; f < cfg.failures().size(); f++) {
+          SimConfig.Failure fl = cfg.failures().get(f);
+          int index = f;
+          if (fl.atSeconds() >= 0) {
+            sim.queue().after(Math.round(fl.atSeconds() * 1e9), () -> inject(fl, index));
+          }
+        }
+        double stallLimit = stallLimitSeconds();
+        try {
+          sim.runUntil(() -> {
+            if (!done && sim.queue().nowSeconds() - lastProgressTime > stallLimit) {
+              failure = String.format(Locale.ROOT, "no round completed in %.0f virtual seconds (last at %.1f s): the protocol stalled",
+                  stallLimit, lastProgressTime);
+              return true;
+            }
+            return done;
+          });
+        } catch (IllegalStateException | SimHarness.NodeCrash stopped) {
+          failure = stopped.getMessage();
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams, wall,
+            sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure, null, extras());
+      } finally {
+        evaluators.shutdownNow();
+        try {
+          failuresLog.close();
+        } catch (IOException e) {
+          // results already flushed line by line
+        }
+      }
+    }
+
+    private Map<String, Object> extras() {
+      Map<String, Object> x = new TreeMap<>();
+      x.put("nodes", n);
+      x.put("bytes_model", sim.network().bytesModel());
+      x.put("bytes_view", sim.network().bytesView());
+      x.put("bytes_control", sim.network().bytesControl());
+      if (heapAtEnd >= 0) {
+        x.put("heap_after_gc_bytes", heapAtEnd);
+      }
+      if ("dpsgd".equals(cfg.algorithm())) {
+        x.put("topology", cfg.dl().topology());
+      }
+      return x;
+    }
+
+    private double stallLimitSeconds() {
+      return switch (cfg.algorithm()) {
+        case "modest" -> 20 * (cfg.modest().aggregationTimeoutSeconds() + cfg.modest().ackTimeoutSeconds()) + 3600;
+        case "gossip" -> 20 * cfg.dl().gossipPeriodSeconds() + 3600;
+        default -> 20 * Math.max(cfg.dl().roundDeadlineSeconds(), 60) + 3600;
+      };
+    }
+
+    // ------------------------------------------------------------ churn
+
+    private void scheduleAvailability() {
+      for (AvailabilityPlan.Switch s : plan.switches()) {
+        sim.queue().after(Math.round(s.seconds() * 1e9), () -> setOnline(s.node(), s.online(), plan.gracefulOffline(), "trace"));
+      }
+      if (plan.generated()) {
+        for (int i = 0; i < n; i++) {
+          scheduleToggle(i, 0);
+        }
+      }
+    }
+
+    private void scheduleToggle(int node, long k) {
+      double dt = plan.nextToggle(node, k, online[node]);
+      sim.queue().after(Math.max(1, Math.round(dt * 1e9)), () -> {
+        if (done) {
+          return;
+        }
+        setOnline(node, !online[node], plan.gracefulOffline(), "availability");
+        scheduleToggle(node, k + 1);
+      });
+    }
+
+    private void inject(SimConfig.Failure f, int index) {
+      List<Integer> pool = new ArrayList<>();
+      boolean wantOnline = !"join".equals(f.kind());
+      if (f.nodes() != null) {
+        for (int id : f.nodes()) {
+          pool.add(id);
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          if (online[i] == wantOnline) {
+            pool.add(i);
+          }
+        }
+        int count = (int) Math.round(f.fraction() * pool.size());
+        SplittableRandom rng = new SplittableRandom(Seeds.derive(cfg.seed(), 0xFA11L, index));
+        for (int k = 0; k < count; k++) {
+          java.util.Collections.swap(pool, k, k + rng.nextInt(pool.size() - k));
+        }
+        pool = new ArrayList<>(pool.subList(0, count));
+        pool.sort(null);
+      }
+      for (int id : pool) {
+        setOnline(id, "join".equals(f.kind()), "leave".equals(f.kind()), f.kind());
+      }
+    }
+
+    private void setOnline(int node, boolean up, boolean graceful, String cause) {
+      if (online[node] == up) {
+        return;
+      }
+      online[node] = up;
+      try {
+        failuresLog.write(String.format(Locale.ROOT, "%.6f,%d,%s%n", sim.queue().nowSeconds(), node,
+            up ? "online(" + cause + ")" : (graceful ? "leave(" + cause + ")" : "crash(" + cause + ")")));
+        failuresLog.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      sim.tell(node, new PeerCommand.SetOnline(up, graceful));
+    }
+
+    private void roundRecorded(long round) {
+      lastProgressTime = sim.queue().nowSeconds();
+      for (int f = 0; f < cfg.failures().size(); f++) {
+        SimConfig.Failure fl = cfg.failures().get(f);
+        int index = f;
+        if (fl.atRound() == round) {
+          // as its own event: the listener runs inside a node's message handling
+          sim.queue().after(0, () -> inject(fl, index));
+        }
+      }
+      if (round >= cfg.rounds() && !done) {
+        done = true;
+        if (Boolean.getBoolean("starling.heapAtEnd")) {
+          // every node, with its view and model, is still alive here: what the run needs to hold
+          System.gc();
+          System.gc();
+          heapAtEnd = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        }
+      }
+    }
+
+    private int onlineCount() {
+      int c = 0;
+      for (boolean b : online) {
+        c += b ? 1 : 0;
+      }
+      return c;
+    }
+
+    private boolean evaluated(long round) {
+      return round % cfg.server().evalEvery() == 0 || round == cfg.rounds();
+    }
+
+    // ------------------------------------------------------------ metrics
+
+    private PeerListener listener() {
+      return new PeerListener() {
+        @Override
+        public void aggregated(AggregationRecord r, float[] params) {
+          if (r.round() <= lastModestRound || r.round() > cfg.rounds()) {
+            return; // a second aggregator of the same round (after a re-forward): the first one counts
+          }
+          lastModestRound = r.round();
+          finalParams = params;
+          Evaluation ev = evaluated(r.round()) ? evaluate(List.of(params)).get(0) : null;
+          var nw = sim.network();
+          MetricsRow row = new MetricsRow((int) r.round(), sim.queue().nowSeconds(), ev == null ? null : ev.accuracy(),
+              ev == null ? null : ev.loss(), r.trainLoss(), r.contributors().size(), r.participants().size(),
+              r.timedOut() ? 2 : 1, nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null, null,
+              nw.bytesModel(), nw.bytesView(), nw.bytesControl(), onlineCount());
+          record(row, r.participants(), r.contributors());
+        }
+
+        @Override
+        public void roundDone(int node, long round, float[] params, double trainLoss) {
+          if (round < nextRound) {
+            return;
+          }
+          pending.computeIfAbsent(round, k -> new TreeMap<>()).put(node, new Report(params, trainLoss));
+          maxReported[node] = Math.max(maxReported[node], round);
+          finalizeRounds();
+        }
+      };
+    }
+
+    private void record(MetricsRow row, List<Integer> invited, List<Integer> aggregated) {
+      rows.add(row);
+      writer.row(row, invited, aggregated);
+      progress.accept(row);
+      roundRecorded(row.round());
+    }
+
+    /**
+     * Closes rounds in order once every online node has reported the round or a later one (a node
+     * that jumped ahead never reports the rounds it skipped), or once some node is far ahead.
+     */
+    private void finalizeRounds() {
+      while (!pending.isEmpty() && !done) {
+        long r = nextRound;
+        TreeMap<Integer, Report> reports = pending.get(r);
+        boolean all = true;
+        for (int i = 0; i < n && all; i++) {
+          all = !online[i] || maxReported[i] >= r;
+        }
+        boolean overtaken = pending.lastKey() >= r + 16;
+        if (!all && !overtaken) {
+          return;
+        }
+        pending.remove(r);
+        nextRound++;
+        if (reports == null) {
+          reports = new TreeMap<>();
+        }
+        List<float[]> models = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        double loss = 0;
+        for (var e : reports.entrySet()) {
+          if (online[e.getKey()]) {
+            ids.add(e.getKey());
+            models.add(e.getValue().params());
+            loss += e.getValue().trainLoss();
+          }
+        }
+        Double acc = null;
+        Double accMin = null;
+        Double evalLoss = null;
+        if (evaluated(r) && !models.isEmpty()) {
+          List<Evaluation> evs = evaluate(models);
+          double sum = 0;
+          double min = Double.POSITIVE_INFINITY;
+          double lsum = 0;
+          for (Evaluation ev : evs) {
+            sum += ev.accuracy();
+            min = Math.min(min, ev.accuracy());
+            lsum += ev.loss();
+          }
+          acc = sum / evs.size();
+          accMin = min;
+          evalLoss = lsum / evs.size();
+        }
+        if (!models.isEmpty()) {
+          finalParams = models.get(0);
+        }
+        var nw = sim.network();
+        MetricsRow row = new MetricsRow((int) r, sim.queue().nowSeconds(), acc, evalLoss,
+            models.isEmpty() ? 0 : loss / models.size(), ids.size(), onlineCount(), 1, nw.bytesUp(), nw.bytesDown(),
+            nw.bytesTotal(), nw.messages(), null, accMin, nw.bytesModel(), nw.bytesView(), nw.bytesControl(), onlineCount());
+        List<Integer> onlineIds = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          if (online[i]) {
+            onlineIds.add(i);
+          }
+        }
+        record(row, onlineIds, ids);
+      }
+    }
+
+    /** Evaluates models on the test set in parallel; results in input order. */
+    private List<Evaluation> evaluate(List<float[]> models) {
+      List<Future<Evaluation>> fs = new ArrayList<>();
+      for (float[] p : models) {
+        fs.add(evaluators.submit(() -> {
+          var m = pool.get();
+          m.setParams(p);
+          return m.evaluate(test, null);
+        }));
+      }
+      List<Evaluation> out = new ArrayList<>();
+      try {
+        for (Future<Evaluation> f : fs) {
+          out.add(f.get());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while evaluating", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("evaluation failed: " + e.getCause(), e.getCause());
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.starling.app.experiment;
+
+import dev.starling.app.config.SimConfig;
+import dev.starling.app.report.MetricsRow;
+import dev.starling.app.report.RunResult;
+import dev.starling.app.report.RunWriter;
+import dev.starling.node.fl.FlClient;
+import dev.starling.node.fl.FlServer;
+import dev.starling.node.fl.RoundListener;
+import dev.starling.node.fl.RoundRecord;
+import dev.starling.node.runtime.Seeds;
+import dev.starling.simulator.runtime.DeviceModel;
+import dev.starling.simulator.runtime.LinkModel;
+import dev.starling.simulator.runtime.SimHarness;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Federated learning in the simulator: node 0 is the server, nodes 1..N the clients, each client
+ * holding one partition of the training data. Rounds are recorded as they complete.
+ */
+public final class FlSimulation {
+
+  /** Node id of the server. */
+  public static final int SERVER = FlWorld.SERVER;
+
+  private FlSimulation() {}
+
+  /**
+   * Runs {@code cfg} on {@code data}, writing rows through {@code writer} and reporting each to
+   * {@code progress}.
+   */
+  public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+    long t0 = System.nanoTime();
+    int n = cfg.clients();
+    FlWorld world = new FlWorld(cfg, data);
+
+    LinkModel links = Components.links(cfg.network(), n + 1, Set.of(SERVER), Seeds.derive(cfg.seed(), 7));
+    SimConfig.Devices dv = cfg.devices();
+    DeviceModel devices = new DeviceModel(n + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
+        Seeds.derive(cfg.seed(), 3), SERVER);
+    int[] localSamples = new int[n + 1];
+    for (int c = 1; c <= n; c++) {
+      localSamples[c] = world.localSamples(c);
+    }
+    writer.devices(devices, localSamples);
+    int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
+
+    List<MetricsRow> rows = new ArrayList<>();
+    float[][] finalParams = new float[1][];
+    String[] failure = new String[1];
+    String[] stopReason = new String[1];
+    boolean[] done = new boolean[1];
+    try (SimHarness sim = new SimHarness(cfg.name(), n + 1, links, devices, id -> id == SERVER, threads,
+        Seeds.derive(cfg.seed(), 4))) {
+      RoundListener listener = new RoundListener() {
+        @Override
+        public void roundCompleted(RoundRecord r, float[] global) {
+          var nw = sim.network();
+          MetricsRow row = new MetricsRow(r.round(), sim.queue().nowSeconds(),
+              r.evaluation() == null ? null : r.evaluation().accuracy(),
+              r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(),
+              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), r.epsilon(),
+              null, nw.bytesModel(), nw.bytesView(), nw.bytesControl(), n);
+          rows.add(row);
+          writer.row(row, r.invited(), r.aggregated());
+          progress.accept(row);
+        }
+
+        @Override
+        public void finished(float[] params) {
+          finalParams[0] = params;
+          done[0] = true;
+        }
+
+        @Override
+        public void stoppedEarly(float[] params, String reason) {
+          finalParams[0] = params;
+          stopReason[0] = reason;
+          done[0] = true;
+        }
+
+        @Override
+        public void failed(String reason) {
+          failure[0] = reason;
+          done[0] = true;
+        }
+      };
+      for (int c = 1; c <= n; c++) {
+        sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
+      }
+      var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), world.server(), listener));
+      server.tell(new FlServer.Start());
+      try {
+        sim.runUntil(() -> done[0]);
+      } catch (IllegalStateException | SimHarness.NodeCrash stopped) {
+        failure[0] = stopped.getMessage();
+      }
+      double wall = (System.nanoTime() - t0) / 1e9;
+      return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
+          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0], null);
+    }
+  }
+}

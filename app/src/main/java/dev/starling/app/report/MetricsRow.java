@@ -1,0 +1,31 @@
+package dev.starling.app.report;
+
+import java.util.Locale;
+
+/**
+ * One line of {@code metrics.csv}. Nothing wall-clock goes here, so the file is byte-identical
+ * across runs with the same config and seed. Byte and message counts are cumulative.
+ * {@code accuracy} is that of what a user would deploy: the global model (FL, DiLoCo) or the
+ * aggregated model (MoDeST); for DL, where every node has its own model, it is the mean over the
+ * online nodes and {@code accuracyMin} the minimum. Bytes are split by kind: model transfers,
+ * MoDeST views, control messages; {@code online} counts the nodes online at the row's time.
+ */
+public record MetricsRow(
+    int round, double virtualTimeSeconds, Double accuracy, Double loss, double trainLoss, int participants,
+    int invited, int attempts, long bytesUp, long bytesDown, long bytesTotal, long messages, Double epsilon,
+    Double accuracyMin, long bytesModel, long bytesView, long bytesControl, int online) {
+
+  public static final String HEADER =
+      "round,virtual_time_s,accuracy,loss,train_loss,participants,invited,attempts,bytes_up,bytes_down,bytes_total,messages,epsilon,"
+          + "accuracy_min,bytes_model,bytes_view,bytes_control,online";
+
+  public String toCsv() {
+    return String.format(Locale.ROOT, "%d,%.6f,%s,%s,%.6f,%d,%d,%d,%d,%d,%d,%d,%s,%s,%d,%d,%d,%d", round, virtualTimeSeconds,
+        accuracy == null ? "" : String.format(Locale.ROOT, "%.6f", accuracy),
+        loss == null ? "" : String.format(Locale.ROOT, "%.6f", loss),
+        trainLoss, participants, invited, attempts, bytesUp, bytesDown, bytesTotal, messages,
+        epsilon == null ? "" : String.format(Locale.ROOT, "%.6f", epsilon),
+        accuracyMin == null ? "" : String.format(Locale.ROOT, "%.6f", accuracyMin), bytesModel, bytesView, bytesControl,
+        online);
+  }
+}

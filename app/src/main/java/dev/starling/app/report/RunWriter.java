@@ -1,0 +1,192 @@
+package dev.starling.app.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import dev.starling.node.data.DatasetFetcher;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a run's files: {@code metrics.csv} row by row as rounds complete (flushed, so an
+ * interrupted run keeps what it computed), {@code participants.csv}, and at the end
+ * {@code config.conf}, {@code summary.json} and {@code accuracy.png}.
+ */
+public final class RunWriter implements AutoCloseable {
+
+  private final Path dir;
+  private final BufferedWriter metrics;
+  private final BufferedWriter participants;
+
+  public RunWriter(Path dir) {
+    this.dir = dir;
+    try {
+      Files.createDirectories(dir);
+      metrics = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8);
+      metrics.write(MetricsRow.HEADER);
+      metrics.write('\n');
+      metrics.flush();
+      participants = Files.newBufferedWriter(dir.resolve("participants.csv"), StandardCharsets.UTF_8);
+      participants.write("round,attempts,invited,aggregated\n");
+      participants.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write results to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public void row(MetricsRow row, List<Integer> invited, List<Integer> aggregated) {
+    try {
+      metrics.write(row.toCsv());
+      metrics.write('\n');
+      metrics.flush();
+      participants.write(row.round() + "," + row.attempts() + "," + join(invited) + "," + join(aggregated) + "\n");
+      participants.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String join(List<Integer> ids) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < ids.size(); i++) {
+      if (i > 0) {
+        sb.append(' ');
+      }
+      sb.append(ids.get(i));
+    }
+    return sb.append('"').toString();
+  }
+
+  /** Writes {@code devices.csv}: each node's modelled speed and whether it is a straggler. */
+  public void devices(dev.starling.simulator.runtime.DeviceModel devices, int[] localSamples) {
+    StringBuilder sb = new StringBuilder("node,gflops,slow,local_samples\n");
+    for (int id = 0; id < devices.size(); id++) {
+      sb.append(id).append(',').append(String.format(java.util.Locale.ROOT, "%.4f", devices.flopsPerSecond(id) / 1e9))
+          .append(',').append(devices.isSlow(id)).append(',').append(localSamples[id]).append('\n');
+    }
+    try {
+      Files.writeString(dir.resolve("devices.csv"), sb.toString(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes {@code name} atomically (a temporary file, then a rename): magic "STRL", format 1, round,
+   * length, then the parameters as little-endian float32. A crash mid-write leaves the previous one.
+   */
+  public void checkpoint(String name, int round, float[] params) {
+    ByteBuffer b = ByteBuffer.allocate(16 + params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 'S').put((byte) 'T').put((byte) 'R').put((byte) 'L').putInt(1).putInt(round).putInt(params.length);
+    b.asFloatBuffer().put(params);
+    Path tmp = dir.resolve(name + ".tmp");
+    try {
+      Files.write(tmp, b.array());
+      Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a checkpoint written by {@link #checkpoint}: {round, params}. */
+  public static Object[] readCheckpoint(Path file) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    if (b.remaining() < 16 || b.get() != 'S' || b.get() != 'T' || b.get() != 'R' || b.get() != 'L' || b.getInt() != 1) {
+      throw new IOException(file + " is not a Starling checkpoint");
+    }
+    int round = b.getInt();
+    int n = b.getInt();
+    if (n < 0 || b.remaining() != n * 4L) {
+      throw new IOException(file + " is truncated");
+    }
+    float[] p = new float[n];
+    b.asFloatBuffer().get(p);
+    return new Object[] {round, p};
+  }
+
+  /** The resolved config as run, minus nothing; returns its SHA-256 excluding {@code output}. */
+  public static String renderConfig(Config resolved) {
+    return resolved.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false)
+        .setJson(false).setFormatted(true));
+  }
+
+  public static String configSha256(Config resolved) {
+    return DatasetFetcher.sha256(renderConfig(resolved.withoutPath("output")).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** SHA-256 of the parameters as little-endian float32 bytes. */
+  public static String modelSha256(float[] params) {
+    ByteBuffer b = ByteBuffer.allocate(params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(params);
+    return DatasetFetcher.sha256(b.array());
+  }
+
+  /** Writes config.conf, summary.json and (optionally) accuracy.png. */
+  public Map<String, Object> finish(RunResult r, Config resolved, Map<String, Object> provenance, boolean plot) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("name", r.name());
+    s.put("algorithm", r.algorithm());
+    s.put("seed", r.seed());
+    s.put("rounds", r.rows().size());
+    s.put("status", r.failure() != null ? "failed" : r.stopReason() != null ? "stopped" : "completed");
+    if (r.failure() != null) {
+      s.put("failure", r.failure());
+    }
+    if (r.stopReason() != null) {
+      s.put("stop_reason", r.stopReason());
+    }
+    s.put("final_accuracy", r.finalAccuracy());
+    s.put("best_accuracy", r.bestAccuracy());
+    s.put("virtual_time_s", r.virtualSeconds());
+    s.put("wall_time_s", r.wallSeconds());
+    s.put("compute_time_s", r.computeSeconds());
+    s.put("training_compute_time_s", r.trainingComputeSeconds());
+    s.put("peak_heap_bytes", ResourceUsage.peakHeapBytes());
+    s.put("peak_rss_bytes", ResourceUsage.peakRssBytes());
+    s.put("bytes_total", r.bytesTotal());
+    s.put("epsilon", r.epsilon());
+    s.put("delta", r.epsilon() == null ? null : resolved.getDouble("privacy.delta"));
+    s.put("privacy_mechanism", resolved.getString("privacy.mechanism"));
+    if (r.extras() != null) {
+      s.putAll(r.extras());
+    }
+    s.put("config_sha256", configSha256(resolved));
+    s.put("final_model_sha256", r.finalParams() == null ? null : modelSha256(r.finalParams()));
+    s.put("provenance", provenance);
+    try {
+      Files.writeString(dir.resolve("config.conf"), renderConfig(resolved), StandardCharsets.UTF_8);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("summary.json").toFile(), s);
+      if (plot && !r.rows().isEmpty()) {
+        AccuracyPlot.write(r, dir.resolve("accuracy.png"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write results to " + dir + ": " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    try {
+      metrics.close();
+      participants.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package dev.starling.simulator.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.starling.node.runtime.NodePorts;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The deterministic simulated runtime: a Pekko actor system whose scheduler runs on virtual time,
+ * node actors on the calling-thread dispatcher (so a delivery runs the receiver's handler on the
+ * driver thread, to completion, before the next event), a simulated network and a modelled
+ * compute pool. {@link #runUntil} is the driver loop.
+ */
+public final class SimHarness implements AutoCloseable {
+
+  private static final String DISPATCHER = "pekko.test.calling-thread-dispatcher";
+
+  private final ActorSystem<SpawnNode> system;
+  private final EventQueue queue;
+  private final SimNetwork network;
+  private final SimCompute compute;
+
+  public SimHarness(String name, int nodes, LinkModel links, DeviceModel devices, IntPredicate isServer,
+      int computeThreads, long networkSeed) {
+    Config cfg = ConfigFactory.parseString(String.join("\n",
+            "pekko.scheduler.implementation = \"" + VirtualTimeScheduler.class.getName() + "\"",
+            "pekko.loglevel = WARNING",
+            "pekko.stdout-loglevel = WARNING",
+            "pekko.log-dead-letters = off",
+            "pekko.log-dead-letters-during-shutdown = off",
+            "pekko.jvm-shutdown-hooks = off",
+            "pekko.daemonic = on",
+            "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+            "pekko.actor.provider = local"))
+        .withFallback(ConfigFactory.load());
+    this.system = ActorSystem.create(spawner(), name.replaceAll("[^A-Za-z0-9-]", "-"), cfg);
+    this.queue = ((VirtualTimeScheduler) system.classicSystem().scheduler()).queue();
+    this.network = new SimNetwork(queue, links, nodes, isServer, networkSeed);
+    this.compute = new SimCompute(queue, devices, computeThreads);
+  }
+
+  public NodePorts ports(int id) {
+    return new NodePorts(id, network.forNode(id), compute.forNode(id), queue::nowSeconds);
+  }
+
+  /** Asks the guardian to create a node; completes once the node's setup has run. */
+  private record SpawnNode(String name, Behavior<?> behavior, CompletableFuture<ActorRef<?>> created) {}
+
+  /**
+   * The guardian creates every node with {@code ctx.spawn} on the calling-thread dispatcher: child
+   * creation from inside an actor is synchronous, so the node's setup (where it binds its inbox)
+   * has fully run, and the node is idle, when the future completes. Top-level creation from
+   * outside ({@code systemActorOf}, classic {@code actorOf}) is asynchronous and would let a node's
+   * first messages run on Pekko's thread instead of the driver's.
+   */
+  private static Behavior<SpawnNode> spawner() {
+    return Behaviors.receive((ctx, msg) -> {
+      try {
+        msg.created().complete(ctx.spawn(msg.behavior(), msg.name(), DispatcherSelector.fromConfig(DISPATCHER)));
+      } catch (RuntimeException e) {
+        msg.created().completeExceptionally(e);
+      }
+      return Behaviors.same();
+    });
+  }
+
+  /** Starts a node actor; its setup has run (on a thread that then leaves it idle) when this returns. */
+  @SuppressWarnings("unchecked")
+  public <T> ActorRef<T> spawn(int id, Behavior<T> behavior) {
+    CompletableFuture<ActorRef<?>> created = new CompletableFuture<>();
+    system.tell(new SpawnNode("node-" + id, guarded(id, behavior), created));
+    ActorRef<T> ref;
+    try {
+      ref = (ActorRef<T>) created.get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting node " + id, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("node " + id + " failed to start: " + e.getMessage(), e);
+    }
+    if (!network.isBound(id)) {
+      throw new IllegalStateException("node " + id + " did not bind its network inbox during setup");
+    }
+    refs.put(id, ref);
+    return ref;
+  }
+
+  private final java.util.Map<Integer, ActorRef<?>> refs = new java.util.HashMap<>();
+
+  /** Sends {@code msg} to node {@code id} as if from outside (used to start nodes). */
+  @SuppressWarnings("unchecked")
+  public <T> void tell(int id, T msg) {
+    ((ActorRef<T>) refs.get(id)).tell(msg);
+  }
+
+  /** Wraps a node so that an exception in it aborts the run with that exception, instead of a stall. */
+  @SuppressWarnings("unchecked")
+  private <T> Behavior<T> guarded(int id, Behavior<T> behavior) {
+    BehaviorInterceptor<T, T> catcher = new BehaviorInterceptor<>((Class<T>) (Class<?>) Object.class) {
+      @Override
+      public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
+        try {
+          return target.apply(ctx, msg);
+        } catch (RuntimeException | Error e) {
+          crash.compareAndSet(null, new NodeCrash(id, e));
+          throw e;
+        }
+      }
+    };
+    return Behaviors.intercept(() -> catcher, behavior);
+  }
+
+  /** A node actor threw: the simulation cannot be trusted to go on. */
+  public static final class NodeCrash extends RuntimeException {
+    NodeCrash(int id, Throwable cause) {
+      super("node " + id + " crashed: " + cause, cause);
+    }
+  }
+
+  private final AtomicReference<NodeCrash> crash = new AtomicReference<>();
+
+  /**
+   * Runs events until {@code done} holds.
+   *
+   * @throws IllegalStateException when no event is left before {@code done} (a stalled protocol)
+   */
+  public void runUntil(BooleanSupplier done) {
+    while (!done.getAsBoolean()) {
+      if (crash.get() != null) {
+        throw crash.get();
+      }
+      if (!queue.runNext()) {
+        if (crash.get() != null) {
+          throw crash.get();
+        }
+        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+            "simulation stalled at virtual time %.3f s: nothing left to happen (set server.deadline-s so rounds cannot wait forever)",
+            queue.nowSeconds()));
+      }
+    }
+  }
+
+  public EventQueue queue() {
+    return queue;
+  }
+
+  public SimNetwork network() {
+    return network;
+  }
+
+  public SimCompute compute() {
+    return compute;
+  }
+
+  @Override
+  public void close() {
+    compute.close();
+    system.terminate();
+    // Shutdown waits on timers of its own; on virtual time they fire only when the clock advances.
+    var terminated = system.getWhenTerminated().toCompletableFuture();
+    for (int i = 0; i < 100_000 && !terminated.isDone() && queue.runNext(); i++) {
+      Thread.onSpinWait();
+    }
+    try {
+      terminated.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Results are already written; the system's threads are daemons and cannot hold the JVM.
+    }
+  }
+
+}
