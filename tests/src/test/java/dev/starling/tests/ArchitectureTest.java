@@ -200,7 +200,7 @@ class ArchitectureTest {
     assertEquals(List.of(), violations);
   }
 
-  /** Test kits stay in test scope; only the simulator ships pekko-testkit (for its calling-thread dispatcher). */
+  /** Test kits stay in test scope; no module ships pekko-testkit. */
   @Test
   void testOnlyLibrariesStayInTestScope() throws IOException {
     List<String> violations = new ArrayList<>();
@@ -217,7 +217,7 @@ class ArchitectureTest {
         if ((d.contains("pekko-actor-testkit-typed") || d.contains("junit")) && !test) {
           violations.add(module + ": " + d.strip());
         }
-        if (d.contains("<artifactId>pekko-testkit_") && !test && !module.equals("simulator")) {
+        if (d.contains("<artifactId>pekko-testkit_") && !test) {
           violations.add(module + ": " + d.strip());
         }
       }

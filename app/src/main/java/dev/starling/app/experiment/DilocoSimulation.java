@@ -108,7 +108,7 @@ public final class DilocoSimulation {
         sim.spawn(r, world.replica(r, sim.ports(r), listener));
       }
       sim.spawn(reducer, world.reducer(sim.ports(reducer), listener));
-      // Start every replica (they are on the calling-thread dispatcher: this runs them in id order).
+      // Start every replica (they are on the inline dispatcher: this runs them in id order).
       for (int r = 0; r < m; r++) {
         // the typed ref is not kept by spawn's caller; look it up through the harness
         sim.tell(r, new DilocoReplica.Start());

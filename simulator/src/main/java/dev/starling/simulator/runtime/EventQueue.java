@@ -5,7 +5,7 @@ import java.util.PriorityQueue;
 /**
  * The simulation's clock and agenda: actions to run at virtual times, executed in order of
  * (time, insertion sequence) by one driver thread. Because only the driver thread runs actions
- * and node actors run on the calling-thread dispatcher, insertions by node code happen in a
+ * and node actors run on the inline dispatcher, insertions by node code happen in a
  * deterministic order, so ties are broken deterministically. Pekko's own internal timers may be
  * added from other threads; they never touch node actors.
  */

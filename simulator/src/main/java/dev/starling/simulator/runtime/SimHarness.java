@@ -21,13 +21,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The deterministic simulated runtime: a Pekko actor system whose scheduler runs on virtual time,
- * node actors on the calling-thread dispatcher (so a delivery runs the receiver's handler on the
+ * node actors on an inline dispatcher (so a delivery runs the receiver's handler on the
  * driver thread, to completion, before the next event), a simulated network and a modelled
  * compute pool. {@link #runUntil} is the driver loop.
  */
 public final class SimHarness implements AutoCloseable {
 
-  private static final String DISPATCHER = "pekko.test.calling-thread-dispatcher";
+  private static final String DISPATCHER = "starling.simulator.node-dispatcher";
 
   private final ActorSystem<SpawnNode> system;
   private final EventQueue queue;
@@ -45,7 +45,10 @@ public final class SimHarness implements AutoCloseable {
             "pekko.jvm-shutdown-hooks = off",
             "pekko.daemonic = on",
             "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-            "pekko.actor.provider = local"))
+            "pekko.actor.provider = local",
+            // Node actors run inline on the thread that delivers to them (see InlineExecutorConfigurator).
+            "starling.simulator.node-dispatcher { type = Dispatcher, throughput = 2147483647,",
+            "  executor = \"" + InlineExecutorConfigurator.class.getName() + "\" }"))
         .withFallback(ConfigFactory.load());
     this.system = ActorSystem.create(spawner(), name.replaceAll("[^A-Za-z0-9-]", "-"), cfg);
     this.queue = ((VirtualTimeScheduler) system.classicSystem().scheduler()).queue();
@@ -61,7 +64,7 @@ public final class SimHarness implements AutoCloseable {
   private record SpawnNode(String name, Behavior<?> behavior, CompletableFuture<ActorRef<?>> created) {}
 
   /**
-   * The guardian creates every node with {@code ctx.spawn} on the calling-thread dispatcher: child
+   * The guardian creates every node with {@code ctx.spawn} on the inline dispatcher: child
    * creation from inside an actor is synchronous, so the node's setup (where it binds its inbox)
    * has fully run, and the node is idle, when the future completes. Top-level creation from
    * outside ({@code systemActorOf}, classic {@code actorOf}) is asynchronous and would let a node's
