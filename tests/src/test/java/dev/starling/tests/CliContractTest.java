@@ -100,7 +100,7 @@ class CliContractTest {
         "--seed-nodes", "localhost");
     assertOneLineUsageError(Cli.run("node", "--config", fl, "--role", "server", "--keys", dir.resolve("none").toString(),
         "--out", dir.resolve("s").toString()), "node-0.p12", "node keys");
-    assertOneLineUsageError(Cli.run("node", "local", "xyz"), "xyz", "fl, modest, diloco");
+    assertOneLineUsageError(Cli.run("node", "local", "xyz"), "xyz", "fl", "modest", "diloco", ".conf file");
     assertOneLineUsageError(Cli.run("node", "keys", "--out", dir.resolve("k").toString(), "--nodes", "0"), "--nodes 0");
     // A server --out holding finished rounds and no checkpoint is refused, and left as it was.
     Path done = dir.resolve("done");

@@ -30,9 +30,8 @@ class CompareTest {
     assertTrue(csv.get(2).startsWith("modest-synthetic,modest,"));
     assertTrue(csv.get(3).startsWith("dpsgd-synthetic,dpsgd,"));
     // the default target is the lowest final accuracy, which every run therefore reached
-    for (String line : csv.subList(1, 4)) {
-      String[] f = line.split(",", -1);
-      assertTrue(!f[7].isEmpty() && Long.parseLong(f[8]) <= Long.parseLong(f[5]), line);
+    for (Csv.Row f : Csv.read(out.resolve("comparison.csv"))) {
+      assertTrue(!f.empty("round_to_target") && f.integer("bytes_to_target") <= f.integer("bytes_total"), f.toString());
     }
     byte[] before = Files.readAllBytes(out.resolve("modest-synthetic").resolve("metrics.csv"));
     // a second compare without --reuse refuses to overwrite; with --reuse it re-plots the same runs

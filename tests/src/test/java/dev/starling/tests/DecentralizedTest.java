@@ -43,25 +43,8 @@ class DecentralizedTest {
   }
 
   /** metrics.csv as rows of fields, header dropped. */
-  private static List<String[]> metrics(Path run) throws IOException {
-    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-    assertTrue(lines.get(0).endsWith("accuracy_min,bytes_model,bytes_view,bytes_control,online"), lines.get(0));
-    List<String[]> out = new ArrayList<>();
-    for (String l : lines.subList(1, lines.size())) {
-      out.add(l.split(",", -1));
-    }
-    return out;
-  }
-
-  private static Set<Integer> ids(String quoted) {
-    Set<Integer> out = new TreeSet<>();
-    String s = quoted.replace("\"", "").strip();
-    if (!s.isEmpty()) {
-      for (String t : s.split(" ")) {
-        out.add(Integer.parseInt(t));
-      }
-    }
-    return out;
+  private static List<Csv.Row> metrics(Path run) throws IOException {
+    return Csv.read(run.resolve("metrics.csv"));
   }
 
   @ParameterizedTest
@@ -74,23 +57,23 @@ class DecentralizedTest {
     byte[] ma = Files.readAllBytes(a.resolve("metrics.csv"));
     assertArrayEquals(ma, Files.readAllBytes(b.resolve("metrics.csv")));
     assertArrayEquals(Files.readAllBytes(a.resolve("participants.csv")), Files.readAllBytes(b.resolve("participants.csv")));
-    List<String[]> rows = metrics(a);
+    List<Csv.Row> rows = metrics(a);
     assertEquals(6, rows.size());
-    for (String[] r : rows) {
-      long total = Long.parseLong(r[10]);
-      long split = Long.parseLong(r[14]) + Long.parseLong(r[15]) + Long.parseLong(r[16]);
+    for (Csv.Row r : rows) {
+      long total = r.integer("bytes_total");
+      long split = r.integer("bytes_model") + r.integer("bytes_view") + r.integer("bytes_control");
       assertEquals(total, split, "bytes_model + bytes_view + bytes_control = bytes_total");
-      assertEquals("100", r[17]);
+      assertEquals("100", r.get("online"));
     }
-    String[] last = rows.get(rows.size() - 1);
-    assertFalse(last[2].isEmpty(), "the last round is evaluated");
+    Csv.Row last = rows.get(rows.size() - 1);
+    assertFalse(last.empty("accuracy"), "the last round is evaluated");
     if (algorithm.equals("modest")) {
-      assertTrue(Long.parseLong(last[15]) > 0, "MoDeST ships views with models");
-      assertTrue(Long.parseLong(last[16]) > 0, "MoDeST probes liveness");
-      assertTrue(last[13].isEmpty(), "MoDeST reports the aggregated model's accuracy, no minimum");
+      assertTrue(last.integer("bytes_view") > 0, "MoDeST ships views with models");
+      assertTrue(last.integer("bytes_control") > 0, "MoDeST probes liveness");
+      assertTrue(last.empty("accuracy_min"), "MoDeST reports the aggregated model's accuracy, no minimum");
     } else {
-      assertEquals(0, Long.parseLong(last[15]));
-      assertTrue(Double.parseDouble(last[13]) <= Double.parseDouble(last[2]), "min <= mean");
+      assertEquals(0, last.integer("bytes_view"));
+      assertTrue(last.num("accuracy_min") <= last.num("accuracy"), "min <= mean");
     }
   }
 
@@ -100,44 +83,42 @@ class DecentralizedTest {
     int rounds = 30;
     Path run = run("crash", "algorithm=modest", "rounds=" + rounds, "modest.aggregation-timeout-s=20",
         "failures=[{kind=crash, fraction=0.8, at-round=" + crashRound + "}]");
-    List<String[]> rows = metrics(run);
+    List<Csv.Row> rows = metrics(run);
     assertEquals(rounds, rows.size(), "every round completed after the crash");
-    List<String> failures = Files.readAllLines(run.resolve("failures.csv"));
     Set<Integer> crashed = new TreeSet<>();
     double crashTime = -1;
-    for (String l : failures.subList(1, failures.size())) {
-      String[] f = l.split(",");
-      assertTrue(f[2].startsWith("crash"), l);
-      crashed.add(Integer.parseInt(f[1]));
-      crashTime = Double.parseDouble(f[0]);
+    for (Csv.Row f : Csv.read(run.resolve("failures.csv"))) {
+      assertTrue(f.get("event").startsWith("crash"), f.toString());
+      crashed.add((int) f.integer("node"));
+      crashTime = f.num("virtual_time_s");
     }
     assertEquals(80, crashed.size());
-    assertEquals("20", rows.get(rows.size() - 1)[17], "online count after the crash");
+    assertEquals("20", rows.get(rows.size() - 1).get("online"), "online count after the crash");
     // After the ping timeout (5 s) no round's sample, and no aggregation, involves a crashed node.
-    List<String> parts = Files.readAllLines(run.resolve("participants.csv"));
+    List<Csv.Row> parts = Csv.read(run.resolve("participants.csv"));
     int checked = 0;
     for (int i = 0; i < rows.size(); i++) {
-      double t = Double.parseDouble(rows.get(i)[1]);
+      double t = rows.get(i).num("virtual_time_s");
       if (t > crashTime + 5 + 20 + 1e-6) {
-        String[] p = parts.get(i + 1).split(",");
-        for (int id : ids(p[2])) {
-          assertFalse(crashed.contains(id), "round " + rows.get(i)[0] + " invited crashed node " + id);
+        Csv.Row p = parts.get(i);
+        for (int id : p.ids("invited")) {
+          assertFalse(crashed.contains(id), "round " + rows.get(i).get("round") + " invited crashed node " + id);
         }
-        for (int id : ids(p[3])) {
-          assertFalse(crashed.contains(id), "round " + rows.get(i)[0] + " aggregated crashed node " + id);
+        for (int id : p.ids("aggregated")) {
+          assertFalse(crashed.contains(id), "round " + rows.get(i).get("round") + " aggregated crashed node " + id);
         }
         checked++;
       }
     }
     assertTrue(checked >= rounds - crashRound - 3, "rounds checked after the timeout: " + checked);
     // and learning goes on: accuracy at the end above accuracy at the crash
-    double atCrash = Double.parseDouble(rows.get(crashRound - 1)[2]);
-    double best = rows.subList(rows.size() - 5, rows.size()).stream().mapToDouble(r -> Double.parseDouble(r[2])).max().orElseThrow();
+    double atCrash = rows.get(crashRound - 1).num("accuracy");
+    double best = rows.subList(rows.size() - 5, rows.size()).stream().mapToDouble(r -> r.num("accuracy")).max().orElseThrow();
     assertTrue(best > atCrash, "accuracy rose after the crash: " + atCrash + " -> " + best);
     // rounds after the crash are not slowed down for good: the last ten took bounded time each
     for (int i = rows.size() - 10; i < rows.size(); i++) {
-      double dt = Double.parseDouble(rows.get(i)[1]) - Double.parseDouble(rows.get(i - 1)[1]);
-      assertTrue(dt < 20, "round " + rows.get(i)[0] + " took " + dt + " s, it waited for a crashed node");
+      double dt = rows.get(i).num("virtual_time_s") - rows.get(i - 1).num("virtual_time_s");
+      assertTrue(dt < 20, "round " + rows.get(i).get("round") + " took " + dt + " s, it waited for a crashed node");
     }
   }
 
@@ -149,25 +130,25 @@ class DecentralizedTest {
     int r = 4;
     int aggregator = SampleDerivation.order(r + 1, IntStream.range(0, 100).toArray())[0];
     String[] base = {"algorithm=modest", "rounds=8", "modest.aggregation-timeout-s=10", "modest.ack-timeout-s=15"};
-    List<String[]> undisturbed = metrics(run("agg-base", base));
-    double sent = Double.parseDouble(undisturbed.get(r - 1)[1]);
-    double previous = Double.parseDouble(undisturbed.get(r - 2)[1]);
+    List<Csv.Row> undisturbed = metrics(run("agg-base", base));
+    double sent = undisturbed.get(r - 1).num("virtual_time_s");
+    double previous = undisturbed.get(r - 2).num("virtual_time_s");
     String[] sets = Arrays.copyOf(base, base.length + 1);
     sets[base.length] = String.format(java.util.Locale.ROOT, "failures=[{kind=crash, nodes=[%d], at-s=%.6f}]", aggregator,
         sent - 0.02);
     Path run = run("agg", sets);
-    List<String[]> rows = metrics(run);
+    List<Csv.Row> rows = metrics(run);
     assertEquals(8, rows.size(), "the chain went on without the crashed aggregator");
-    double gap = Double.parseDouble(rows.get(r - 1)[1]) - previous;
+    double gap = rows.get(r - 1).num("virtual_time_s") - previous;
     assertTrue(gap >= 15, "round " + r + " recovered through the ack timeout (" + gap + " s)");
     assertTrue(Files.readString(run.resolve("failures.csv")).contains("," + aggregator + ",crash"));
-    List<String> parts = Files.readAllLines(run.resolve("participants.csv"));
+    List<Csv.Row> parts = Csv.read(run.resolve("participants.csv"));
     // The next aggregator got the re-forwarded models: those the crashed one had used (less its own,
     // if it trained in round r too); models it acknowledged as late are lost with it.
-    Set<Integer> used = ids(parts.get(r).split(",")[3]);
+    Set<Integer> used = parts.get(r - 1).ids("aggregated");
     assertTrue(used.size() >= 5 && !used.contains(aggregator), "round " + r + " aggregated " + used);
     for (int i = r; i < rows.size(); i++) {
-      assertFalse(ids(parts.get(i + 1).split(",")[2]).contains(aggregator));
+      assertFalse(parts.get(i).ids("invited").contains(aggregator));
     }
   }
 
@@ -180,17 +161,16 @@ class DecentralizedTest {
     }
     Files.writeString(trace, sb.toString());
     Path run = run("trace", "algorithm=modest", "rounds=12", "availability.trace=\"" + trace.toString().replace("\\", "/") + "\"");
-    List<String[]> rows = metrics(run);
+    List<Csv.Row> rows = metrics(run);
     assertEquals(12, rows.size());
-    assertTrue(Integer.parseInt(rows.get(0)[17]) <= 100);
-    assertEquals("100", rows.get(rows.size() - 1)[17]);
+    assertTrue((int) rows.get(0).integer("online") <= 100);
+    assertEquals("100", rows.get(rows.size() - 1).get("online"));
     long joins = Files.readAllLines(run.resolve("failures.csv")).stream().filter(l -> l.contains("online(trace)")).count();
     assertEquals(30, joins);
     // the joiners were advertised and took part later on
-    List<String> parts = Files.readAllLines(run.resolve("participants.csv"));
     Set<Integer> late = new TreeSet<>();
-    for (String p : parts.subList(1, parts.size())) {
-      for (int id : ids(p.split(",")[2])) {
+    for (Csv.Row p : Csv.read(run.resolve("participants.csv"))) {
+      for (int id : p.ids("invited")) {
         if (id < 30) {
           late.add(id);
         }
@@ -232,18 +212,18 @@ class DecentralizedTest {
     Path fp32 = run(algorithm + "-fp32", "algorithm=" + algorithm, "rounds=4");
     Path int8 = run(algorithm + "-int8", "algorithm=" + algorithm, "rounds=4", "codec=int8", "codec-block=64");
     Path e3m0 = run(algorithm + "-e3m0", "algorithm=" + algorithm, "rounds=4", "codec=e3m0", "codec-block=64");
-    List<String[]> a = metrics(fp32);
-    List<String[]> b = metrics(int8);
-    List<String[]> c = metrics(e3m0);
+    List<Csv.Row> a = metrics(fp32);
+    List<Csv.Row> b = metrics(int8);
+    List<Csv.Row> c = metrics(e3m0);
     // same number of model messages in the first round, each smaller: 1 byte + scales vs 4 bytes per value
-    assertEquals(a.get(0)[11], b.get(0)[11], "messages in round 1");
-    double r8 = Double.parseDouble(b.get(0)[14]) / Double.parseDouble(a.get(0)[14]);
-    double r4 = Double.parseDouble(c.get(0)[14]) / Double.parseDouble(a.get(0)[14]);
+    assertEquals(a.get(0).get("messages"), b.get(0).get("messages"), "messages in round 1");
+    double r8 = b.get(0).num("bytes_model") / a.get(0).num("bytes_model");
+    double r4 = c.get(0).num("bytes_model") / a.get(0).num("bytes_model");
     assertTrue(r8 > 0.25 && r8 < 0.33, "int8 / fp32 model bytes " + r8);
     assertTrue(r4 > 0.12 && r4 < 0.2, "e3m0 / fp32 model bytes " + r4);
     // and learns as fp32 does (8-bit models lose little)
-    double accFp32 = Double.parseDouble(a.get(3)[2]);
-    double accInt8 = Double.parseDouble(b.get(3)[2]);
+    double accFp32 = a.get(3).num("accuracy");
+    double accInt8 = b.get(3).num("accuracy");
     assertTrue(Math.abs(accInt8 - accFp32) < 0.03, "int8 " + accInt8 + " vs fp32 " + accFp32);
   }
 }

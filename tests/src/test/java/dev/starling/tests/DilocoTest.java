@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.starling.app.config.ConfigLoader;
+import dev.starling.app.family.Families;
 import dev.starling.app.config.SimConfig;
 import dev.starling.app.experiment.DataLoader;
 import dev.starling.app.experiment.DilocoSimulation;
 import dev.starling.app.report.RunResult;
 import dev.starling.app.report.RunWriter;
-import dev.starling.node.data.SyntheticLeaf;
 import dev.starling.node.diloco.OuterNesterov;
 import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.learning.StepTrainer;
@@ -43,7 +43,7 @@ class DilocoTest {
         "data.synthetic { alpha = 0.5, beta = 0.5 }", "clients.count = 40", "model { type = mlp, hidden = [16] }",
         "training { optimizer = adamw, learning-rate = 0.003, weight-decay = 0.0 }",
         "diloco { replicas = 3, inner-steps = 12, total-steps = 60, batch-size = 16 }", "codec = fp32"));
-    return ConfigLoader.load(cfg, List.of(sets), null, dir.resolve(name + "-out"));
+    return ConfigLoader.load(cfg, List.of(sets), null, dir.resolve(name + "-out"), Families.standard());
   }
 
   private static RunResult simulate(SimConfig cfg, Map<String, Set<String>> trace) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,31 +29,25 @@ class DpTrainingTest {
     return dir.resolve(name);
   }
 
-  private static List<String[]> rows(Path run) throws IOException {
-    List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-    assertTrue(lines.get(0).contains(",epsilon,"), lines.get(0));
-    List<String[]> out = new ArrayList<>();
-    for (String l : lines.subList(1, lines.size())) {
-      out.add(l.split(",", -1));
-    }
-    return out;
+  private static List<Csv.Row> rows(Path run) throws IOException {
+    return Csv.read(run.resolve("metrics.csv"));
   }
 
   @Test
   void rqmSendsLevelIndicesAndTheLedgerGrows() throws IOException {
     Path plain = run("plain");
     Path rqm = run("rqm", "privacy.mechanism=rqm", "privacy.rqm-levels=16", "privacy.clip=0.1");
-    List<String[]> p = rows(plain);
-    List<String[]> q = rows(rqm);
-    assertEquals("", p.get(5)[12], "no epsilon without privacy");
+    List<Csv.Row> p = rows(plain);
+    List<Csv.Row> q = rows(rqm);
+    assertEquals("", p.get(5).get("epsilon"), "no epsilon without privacy");
     double prev = 0;
-    for (String[] row : q) {
-      double eps = Double.parseDouble(row[12]);
+    for (Csv.Row row : q) {
+      double eps = row.num("epsilon");
       assertTrue(eps > prev, "epsilon grows every round");
       prev = eps;
     }
-    long upPlain = Long.parseLong(p.get(5)[8]);
-    long upRqm = Long.parseLong(q.get(5)[8]);
+    long upPlain = p.get(5).integer("bytes_up");
+    long upRqm = q.get(5).integer("bytes_up");
     double ratio = (double) upRqm / upPlain;
     assertTrue(ratio > 0.11 && ratio < 0.15, "4-bit indices vs 32-bit floats, ratio " + ratio);
   }
@@ -63,18 +56,18 @@ class DpTrainingTest {
   void gaussianLedgerAgreesWithThePrivacyCommand() throws IOException {
     Path g = run("gauss", "privacy.mechanism=gaussian", "privacy.noise-multiplier=1.2", "server.sampler=poisson",
         "server.poisson-rate=0.1");
-    List<String[]> rows = rows(g);
+    List<Csv.Row> rows = rows(g);
     Cli.Result cli = Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling-rate", "0.1", "--steps", "6",
         "--delta", "1e-5", "--json");
     JsonNode j = new ObjectMapper().readTree(cli.out());
-    assertEquals(j.get("epsilon").asDouble(), Double.parseDouble(rows.get(5)[12]), 1e-6);
+    assertEquals(j.get("epsilon").asDouble(), rows.get(5).num("epsilon"), 1e-6);
   }
 
   @Test
   void budgetStopsAtTheLastRoundWithinIt() throws IOException {
     Path full = run("full", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8");
-    double eps3 = Double.parseDouble(rows(full).get(2)[12]);
-    double eps4 = Double.parseDouble(rows(full).get(3)[12]);
+    double eps3 = rows(full).get(2).num("epsilon");
+    double eps4 = rows(full).get(3).num("epsilon");
     double budget = (eps3 + eps4) / 2;
     Path capped = run("capped", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8",
         "privacy.budget-epsilon=" + budget);

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,29 +30,26 @@ class StragglerTest {
     assertEquals(0, r.exitCode(), r.err());
 
     Set<Integer> slow = new HashSet<>();
-    List<String> devices = Files.readAllLines(out.resolve("devices.csv"));
-    for (String line : devices.subList(1, devices.size())) {
-      String[] f = line.split(",");
-      if (Boolean.parseBoolean(f[2])) {
-        slow.add(Integer.parseInt(f[0]));
+    for (Csv.Row d : Csv.read(out.resolve("devices.csv"))) {
+      if (Boolean.parseBoolean(d.get("slow"))) {
+        slow.add((int) d.integer("node"));
       }
     }
     assertEquals(30, slow.size(), "30% of 100 clients are stragglers");
     assertFalse(slow.contains(0), "the server is never a straggler");
 
-    List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
-    assertEquals(rounds + 1, metrics.size(), "every round completed");
-    List<String> parts = Files.readAllLines(out.resolve("participants.csv"));
-    assertEquals(rounds + 1, parts.size());
+    List<Csv.Row> metrics = Csv.read(out.resolve("metrics.csv"));
+    assertEquals(rounds, metrics.size(), "every round completed");
+    List<Csv.Row> parts = Csv.read(out.resolve("participants.csv"));
+    assertEquals(rounds, parts.size());
     int slowInvited = 0;
-    for (String line : parts.subList(1, parts.size())) {
-      String[] f = line.split(",");
-      Set<Integer> invited = ids(f[2]);
-      Set<Integer> aggregated = ids(f[3]);
+    for (Csv.Row f : parts) {
+      Set<Integer> invited = f.ids("invited");
+      Set<Integer> aggregated = f.ids("aggregated");
       assertTrue(invited.containsAll(aggregated));
-      assertTrue(aggregated.size() >= 3, "at least min-clients aggregated: " + line);
+      assertTrue(aggregated.size() >= 3, "at least min-clients aggregated: " + f);
       for (int id : aggregated) {
-        assertFalse(slow.contains(id), "straggler " + id + " was aggregated in round " + f[0]);
+        assertFalse(slow.contains(id), "straggler " + id + " was aggregated in round " + f.get("round"));
       }
       for (int id : invited) {
         if (slow.contains(id)) {
@@ -64,17 +59,7 @@ class StragglerTest {
     }
     assertTrue(slowInvited > 10, "stragglers were invited (" + slowInvited + "), so the deadline was exercised");
     // Rounds close at the deadline when a straggler was invited: virtual time reflects it.
-    String last = metrics.get(metrics.size() - 1);
-    double vtime = Double.parseDouble(last.split(",")[1]);
+    double vtime = metrics.get(metrics.size() - 1).num("virtual_time_s");
     assertTrue(vtime >= 8 && vtime < rounds * 1.5, "virtual time " + vtime);
-  }
-
-  private static Set<Integer> ids(String quoted) {
-    String s = quoted.replace("\"", "").strip();
-    Set<Integer> out = new HashSet<>();
-    if (!s.isEmpty()) {
-      Arrays.stream(s.split(" ")).map(Integer::parseInt).forEach(out::add);
-    }
-    return out;
   }
 }

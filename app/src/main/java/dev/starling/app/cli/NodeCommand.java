@@ -2,6 +2,8 @@ package dev.starling.app.cli;
 
 import dev.starling.app.config.ConfigLoader;
 import dev.starling.app.config.SimConfig;
+import dev.starling.app.family.AlgorithmFamily;
+import dev.starling.app.family.Families;
 import dev.starling.app.member.ClusterConfig;
 import dev.starling.app.member.ClusterMember;
 import dev.starling.app.member.LocalCluster;
@@ -10,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -75,9 +76,11 @@ public final class NodeCommand implements Callable<Integer> {
     if (dataDir != null) {
       sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
-    SimConfig cfg = ConfigLoader.load(config, sets, null, null);
+    Families families = Families.standard();
+    SimConfig cfg = ConfigLoader.load(config, sets, null, null, families);
+    AlgorithmFamily family = families.of(cfg.algorithm());
     ClusterConfig cc = ClusterConfig.of(cfg);
-    ClusterConfig.Member me = ClusterConfig.member(cfg, r, id);
+    ClusterConfig.Member me = ClusterConfig.member(cfg, family.layout(), r, id);
     if (port != null && (port < 1 || port > 65535)) {
       throw new UsageException("--port " + port + " is out of range (allowed 1..65535)");
     }
@@ -87,15 +90,16 @@ public final class NodeCommand implements Callable<Integer> {
       }
     }
     Path dir = out != null ? out : Paths.get("runs", cfg.name() + "-" + me.label());
-    return new ClusterMember(cfg, cc, me, new ClusterMember.Options(dir, host, port, seedNodes, keys), System.err).run();
+    return new ClusterMember(cfg, cc, family.layout(), me, new ClusterMember.Options(dir, host, port, seedNodes, keys),
+        System.err, family::runMember).run();
   }
 
-  /** {@code node local fl|modest|diloco}: a whole shipped setup as separate JVMs on this machine. */
+  /** {@code node local SETUP}: a whole shipped setup (configs/cluster/SETUP.conf) as separate JVMs on this machine. */
   @Command(name = "local", mixinStandardHelpOptions = true,
       description = {"Start every member of configs/cluster/<SETUP>.conf as its own JVM on 127.0.0.1, wait for the run to end,",
           "stop every process started, and leave each member's node.log and summary.json under --out."})
   static final class Local implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SETUP", description = "fl | modest | diloco, or a config file.")
+    @Parameters(index = "0", paramLabel = "SETUP", description = "A setup of configs/cluster/ (fl, modest, diloco), or a config file.")
     String setup;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default runs/cluster-<setup>-<timestamp>/).")
@@ -107,19 +111,35 @@ public final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       Path cfgFile;
-      if (Arrays.asList("fl", "modest", "diloco").contains(setup)) {
-        cfgFile = LocalCluster.home().resolve("configs").resolve("cluster").resolve(setup + ".conf");
-      } else if (setup.endsWith(".conf")) {
+      Path shipped = LocalCluster.home().resolve("configs").resolve("cluster");
+      if (setup.endsWith(".conf")) {
         cfgFile = Paths.get(setup);
+      } else if (setup.matches("[A-Za-z0-9_-]+") && Files.isRegularFile(shipped.resolve(setup + ".conf"))) {
+        cfgFile = shipped.resolve(setup + ".conf");
       } else {
-        throw new UsageException("node local '" + setup + "': unknown setup (allowed: fl, modest, diloco, or a .conf file)");
+        throw new UsageException("node local '" + setup + "': unknown setup (allowed: " + shippedSetups(shipped)
+            + ", or a .conf file)");
       }
       if (!Files.isRegularFile(cfgFile)) {
         throw new UsageException("node local: config file not found: " + cfgFile);
       }
       Path dir = out != null ? out : Paths.get("runs", "cluster-" + setup.replaceAll(".*/|\\.conf$", "") + "-"
           + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-      return new LocalCluster(cfgFile, overrides, dir, System.err, Main.class.getName()).run();
+      Families families = Families.standard();
+      SimConfig cfg = ConfigLoader.load(cfgFile, overrides, null, null, families);
+      return new LocalCluster(cfgFile, cfg, families.of(cfg.algorithm()).layout(), overrides, dir, System.err,
+          Main.class.getName()).run();
+    }
+
+    /** The setups shipped in configs/cluster/, by name. */
+    private static String shippedSetups(Path dir) throws java.io.IOException {
+      if (!Files.isDirectory(dir)) {
+        return "none shipped in " + dir;
+      }
+      try (var files = Files.list(dir)) {
+        return String.join(", ", files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".conf"))
+            .map(f -> f.substring(0, f.length() - 5)).sorted().toList());
+      }
     }
   }
 

@@ -2,10 +2,9 @@ package dev.starling.app.cli;
 
 import dev.starling.app.config.ConfigLoader;
 import dev.starling.app.config.SimConfig;
+import dev.starling.app.family.AlgorithmFamily;
+import dev.starling.app.family.Families;
 import dev.starling.app.experiment.DataLoader;
-import dev.starling.app.experiment.DilocoSimulation;
-import dev.starling.app.experiment.DlSimulation;
-import dev.starling.app.experiment.FlSimulation;
 import dev.starling.app.report.MetricsRow;
 import dev.starling.app.report.Provenance;
 import dev.starling.app.report.RunResult;
@@ -57,7 +56,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (dataDir != null) {
       sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
-    SimConfig cfg = ConfigLoader.load(config, sets, seed, out);
+    Families families = Families.standard();
+    SimConfig cfg = ConfigLoader.load(config, sets, seed, out, families);
+    AlgorithmFamily family = families.of(cfg.algorithm());
     Path dir = cfg.output().dir() != null ? cfg.output().dir()
         : Paths.get("runs", cfg.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (Files.exists(dir.resolve("metrics.csv"))) {
@@ -65,22 +66,16 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     PrintStream err = System.err;
     DataLoader.Loaded data = DataLoader.load(cfg, quiet ? line -> { } : err::println);
-    int totalRounds = "diloco".equals(cfg.algorithm())
-        ? (int) (cfg.diloco().totalSteps() / cfg.diloco().innerSteps()) : cfg.rounds();
+    int totalRounds = family.rounds(cfg);
     Progress progress = new Progress(totalRounds, quiet ? null : err);
     RunResult result;
     Map<String, Object> summary;
     try (RunWriter writer = new RunWriter(dir)) {
       if (!quiet) {
-        boolean diloco = "diloco".equals(cfg.algorithm());
-        err.printf(Locale.ROOT, "%s: %s, %d %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
-            cfg.name(), cfg.algorithm(), diloco ? cfg.diloco().replicas() : cfg.clients(),
-            diloco ? "replicas" : cfg.decentralized() ? "peers" : "clients",
-            totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
+        err.printf(Locale.ROOT, "%s: %s, %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
+            cfg.name(), cfg.algorithm(), family.nodes(cfg), totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
       }
-      result = "diloco".equals(cfg.algorithm()) ? DilocoSimulation.run(cfg, data, writer, progress::update)
-          : cfg.decentralized() ? DlSimulation.run(cfg, data, writer, progress::update)
-          : FlSimulation.run(cfg, data, writer, progress::update);
+      result = family.simulate(cfg, data, writer, progress::update);
       progress.finish();
       summary = writer.finish(result, cfg.resolved(), Provenance.of(cfg.data().dataset(), data.sha256()), cfg.output().plot());
     }

@@ -32,8 +32,9 @@ public final class ConfigLoader {
    * @param overrides {@code key=value} strings (HOCON values), applied over the file
    * @param seed a seed overriding the config's, or null
    * @param out an output directory overriding the config's, or null
+   * @param catalog the algorithms a config may name, their defaults and their checks
    */
-  public static SimConfig load(Path file, List<String> overrides, Long seed, Path out) {
+  public static SimConfig load(Path file, List<String> overrides, Long seed, Path out, AlgorithmCatalog catalog) {
     if (!Files.isRegularFile(file)) {
       throw new ConfigError("config file not found: " + file);
     }
@@ -64,11 +65,18 @@ public final class ConfigLoader {
     }
     Config resolved;
     try {
-      resolved = user.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
+      Config plain = user.withFallback(defaults).resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
+      String algorithm = new StrictConfig(plain).choice("algorithm", catalog.algorithms().toArray(String[]::new));
+      Config algorithmDefaults = catalog.defaults(algorithm);
+      StrictConfig.rejectUnknownKeys(algorithmDefaults, defaults, "the defaults of algorithm " + algorithm);
+      resolved = user.withFallback(algorithmDefaults).withFallback(defaults)
+          .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(false));
     } catch (ConfigException e) {
       throw new ConfigError("config file " + file + ": " + oneLine(e.getMessage()));
     }
-    return read(new StrictConfig(resolved));
+    SimConfig cfg = read(new StrictConfig(resolved), catalog);
+    catalog.validate(cfg);
+    return cfg;
   }
 
   private static Config parseOverride(String o) {
@@ -93,9 +101,8 @@ public final class ConfigLoader {
     return s == null ? "" : s.replace('\n', ' ').strip();
   }
 
-  static SimConfig read(StrictConfig c) {
-    String algorithm = c.choice("algorithm", "fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad", "diloco",
-        "modest", "dpsgd", "epidemic", "gossip");
+  static SimConfig read(StrictConfig c, AlgorithmCatalog catalog) {
+    String algorithm = c.choice("algorithm", catalog.algorithms().toArray(String[]::new));
     String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf");
     String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
     int clients = c.integer("clients.count", 1, 1_000_000);
@@ -128,7 +135,7 @@ public final class ConfigLoader {
     SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1),
         c.choice("model.engine", "starling", "dl4j"));
     String optimizer = c.choice("training.optimizer", "sgd", "adamw");
-    double proxMu = c.number("training.prox-mu", 0, false, 1e6);
+    double proxMu = c.isSet("training.prox-mu") ? c.number("training.prox-mu", 0, false, 1e6) : 0.0;
     TrainingConfig training = new TrainingConfig(
         c.integer("training.epochs", 1, 10_000),
         c.integer("training.batch-size", 1, 1_000_000),
@@ -136,14 +143,10 @@ public final class ConfigLoader {
         c.number("training.learning-rate", 0, true, 1e6),
         c.number("training.momentum", 0, false, 0.999999),
         c.number("training.weight-decay", 0, false, 1e6),
-        "fedprox".equals(algorithm) ? proxMu : 0.0,
+        proxMu,
         c.integer("training.max-steps", 0, Integer.MAX_VALUE));
-    if ("fedprox".equals(algorithm) && proxMu <= 0) {
-      throw new ConfigError("config key 'training.prox-mu': 0 is out of range for algorithm fedprox (allowed > 0)");
-    }
-    boolean adaptive = algorithm.startsWith("fedada") || "fedyogi".equals(algorithm) || "fedadam".equals(algorithm);
-    double serverLr = c.isSet("server.learning-rate")
-        ? c.number("server.learning-rate", 0, true, 1e6) : (adaptive ? 0.01 : 1.0);
+    // Set by the FL strategies' defaults; the other families take no server step.
+    double serverLr = c.isSet("server.learning-rate") ? c.number("server.learning-rate", 0, true, 1e6) : 1.0;
     SimConfig.Server server = new SimConfig.Server(
         c.choice("server.sampler", "fixed", "fraction", "poisson"),
         c.integer("server.clients-per-round", 1, 1_000_000),
@@ -153,7 +156,7 @@ public final class ConfigLoader {
         c.integer("server.min-clients", 1, 1_000_000),
         c.number("server.deadline-s", 0, false, 1e9),
         c.integer("server.max-attempts", 1, 1_000_000),
-        c.choice("server.aggregator", "fedavg", "median", "trimmed-mean", "krum", "multi-krum"),
+        c.string("server.aggregator").toLowerCase(java.util.Locale.ROOT), // the FL family checks the rule
         c.number("server.trim-fraction", 0, false, 0.4999),
         c.integer("server.krum-byzantine", 0, 1_000_000),
         c.integer("server.krum-selected", 1, 1_000_000),
@@ -202,7 +205,7 @@ public final class ConfigLoader {
         clients, training, server, net, devices, privacy,
         new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
             c.bool("codec-stochastic")),
-        diloco(c), modest(c), dl(c, clients), failures(c, clients, algorithm), availability(c, clients, algorithm),
+        diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
         c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw());
   }
@@ -219,41 +222,24 @@ public final class ConfigLoader {
         c.integer("modest.advertise-fanout", 0, 1_000_000));
   }
 
-  private static SimConfig.Dl dl(StrictConfig c, int nodes) {
+  private static SimConfig.Dl dl(StrictConfig c) {
     String topology = c.choice("dl.topology", "one-peer-exponential", "ring", "regular", "dynamic-regular",
         "fully-connected");
     int degree = c.integer("dl.degree", 1, 1_000_000);
-    if (("regular".equals(topology) || "dynamic-regular".equals(topology)) && c.string("algorithm").equals("dpsgd")
-        && (degree >= nodes || (long) degree * nodes % 2 != 0)) {
-      throw new ConfigError("config key 'dl.degree': " + degree + " gives no regular graph on clients.count = " + nodes
-          + " nodes (allowed: degree < nodes and degree x nodes even)");
-    }
     int fanout = c.integer("dl.fanout", 1, 1_000_000);
-    if ("epidemic".equals(c.string("algorithm")) && fanout >= nodes) {
-      throw new ConfigError("config key 'dl.fanout': " + fanout + " is out of range for clients.count = " + nodes
-          + " (allowed 1.." + (nodes - 1) + ")");
-    }
     return new SimConfig.Dl(topology, degree, fanout, c.number("dl.round-deadline-s", 0, false, 1e9),
         c.number("dl.gossip-period-s", 0, true, 1e9));
   }
 
   private static final java.util.Set<String> FAILURE_KEYS = java.util.Set.of("kind", "fraction", "nodes", "at-round", "at-s");
 
-  private static boolean decentralized(String algorithm) {
-    return List.of("modest", "dpsgd", "epidemic", "gossip").contains(algorithm);
-  }
-
-  private static List<SimConfig.Failure> failures(StrictConfig c, int nodes, String algorithm) {
+  private static List<SimConfig.Failure> failures(StrictConfig c, int nodes) {
     List<? extends com.typesafe.config.Config> list;
     try {
       list = c.raw().getConfigList("failures");
     } catch (ConfigException e) {
       throw new ConfigError("config key 'failures': expected a list of {kind, fraction | nodes, at-round | at-s} objects ("
           + oneLine(e.getMessage()) + ")");
-    }
-    if (!list.isEmpty() && !decentralized(algorithm)) {
-      throw new ConfigError("config key 'failures' is set but algorithm = " + algorithm
-          + " does not inject failures (allowed with modest, dpsgd, epidemic, gossip)");
     }
     List<SimConfig.Failure> out = new java.util.ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
@@ -291,15 +277,11 @@ public final class ConfigLoader {
     return List.copyOf(out);
   }
 
-  private static AvailabilityPlan.Spec availability(StrictConfig c, int nodes, String algorithm) {
+  private static AvailabilityPlan.Spec availability(StrictConfig c, int nodes) {
     AvailabilityPlan.Spec a = new AvailabilityPlan.Spec(optionalPath(c.optionalString("availability.trace")),
         c.choice("availability.generator", "none", "alternating"),
         c.number("availability.mean-online-s", 0, true, 1e12), c.number("availability.mean-offline-s", 0, true, 1e12),
         "leave".equals(c.choice("availability.offline", "crash", "leave")));
-    if ((a.trace() != null || !"none".equals(a.generator())) && !decentralized(algorithm)) {
-      throw new ConfigError("config key 'availability' is set but algorithm = " + algorithm
-          + " does not model availability (allowed with modest, dpsgd, epidemic, gossip)");
-    }
     if (a.trace() != null) {
       // read it now, so that a bad trace fails before any data is loaded or output written
       dev.starling.simulator.runtime.AvailabilityPlan.of(a, nodes, 0);

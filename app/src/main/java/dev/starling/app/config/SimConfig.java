@@ -34,14 +34,6 @@ public record SimConfig(
 
   /** Per-node availability: a trace file or a generator. */
 
-  /** Whether the algorithm runs without a server (MoDeST and the DL family). */
-  public boolean decentralized() {
-    return switch (algorithm) {
-      case "modest", "dpsgd", "epidemic", "gossip" -> true;
-      default -> false;
-    };
-  }
-
   /** How updates are encoded on the wire. */
   public record CodecCfg(String name, int block, boolean stochastic) {}
 

@@ -1,16 +1,5 @@
 package dev.starling.app.experiment;
 
-import dev.starling.aggregator.Aggregator;
-import dev.starling.aggregator.CoordinateMedian;
-import dev.starling.aggregator.FedAdagrad;
-import dev.starling.aggregator.FedAdam;
-import dev.starling.aggregator.FedAvg;
-import dev.starling.aggregator.FedAvgM;
-import dev.starling.aggregator.FedYogi;
-import dev.starling.aggregator.Krum;
-import dev.starling.aggregator.ServerOptimizer;
-import dev.starling.aggregator.ServerSgd;
-import dev.starling.aggregator.TrimmedMean;
 import dev.starling.app.config.ConfigError;
 import dev.starling.app.config.SimConfig;
 import dev.starling.node.data.Dataset;
@@ -38,7 +27,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-/** Builds the pluggable parts (sampler, aggregator, optimizer, partitioner, model) a config names. */
+/**
+ * Builds the parts every family shares from the config (sampler, partitioner, links, privacy,
+ * model); what depends on the algorithm is built by its family.
+ */
 public final class Components {
   private Components() {}
 
@@ -48,28 +40,6 @@ public final class Components {
       case "fraction" -> new FractionSampler(s.fraction());
       case "poisson" -> new PoissonSampler(s.poissonRate());
       default -> throw new IllegalStateException(s.sampler());
-    };
-  }
-
-  public static Aggregator aggregator(SimConfig.Server s) {
-    return switch (s.aggregator()) {
-      case "fedavg" -> new FedAvg();
-      case "median" -> new CoordinateMedian();
-      case "trimmed-mean" -> new TrimmedMean(s.trimFraction());
-      case "krum" -> new Krum(s.krumByzantine(), 1);
-      case "multi-krum" -> new Krum(s.krumByzantine(), s.krumSelected());
-      default -> throw new IllegalStateException(s.aggregator());
-    };
-  }
-
-  public static ServerOptimizer optimizer(String algorithm, SimConfig.Server s) {
-    return switch (algorithm) {
-      case "fedavg", "fedprox" -> new ServerSgd(s.learningRate());
-      case "fedavgm" -> new FedAvgM(s.learningRate(), s.momentum());
-      case "fedadam" -> new FedAdam(s.learningRate(), s.beta1(), s.beta2(), s.tau());
-      case "fedyogi" -> new FedYogi(s.learningRate(), s.beta1(), s.beta2(), s.tau());
-      case "fedadagrad" -> new FedAdagrad(s.learningRate(), s.beta1(), s.tau());
-      default -> throw new IllegalStateException(algorithm);
     };
   }
 

@@ -6,10 +6,7 @@ import dev.starling.app.report.RunResult;
 import dev.starling.app.report.RunWriter;
 import dev.starling.node.diloco.DilocoListener;
 import dev.starling.node.diloco.DilocoReplica;
-import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
-import dev.starling.simulator.runtime.DeviceModel;
-import dev.starling.simulator.runtime.LinkModel;
 import dev.starling.simulator.runtime.SimHarness;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,16 +40,10 @@ public final class DilocoSimulation {
     int reducer = world.reducerId();
     int[][] parts = world.parts();
     Codec codec = world.codec();
-    LinkModel links = Components.links(cfg.network(), m + 1, Set.of(reducer), Seeds.derive(cfg.seed(), 7));
-    SimConfig.Devices dv = cfg.devices();
-    DeviceModel devices = new DeviceModel(m + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
-        Seeds.derive(cfg.seed(), 3), reducer);
     int[] localSamples = new int[m + 1];
     for (int r = 0; r < m; r++) {
       localSamples[r] = parts[r].length;
     }
-    writer.devices(devices, localSamples);
-    int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
 
     List<MetricsRow> rows = new ArrayList<>();
     float[][] finalParams = new float[1][];
@@ -62,8 +53,7 @@ public final class DilocoSimulation {
     int[] replicasDone = new int[1];
     String failure = null;
     Map<String, Set<String>> trace = traceOut != null ? traceOut : new TreeMap<>();
-    try (SimHarness sim = new SimHarness(cfg.name(), m + 1, links, devices, id -> id == reducer, threads,
-        Seeds.derive(cfg.seed(), 4))) {
+    try (SimHarness sim = SimSetup.harness(cfg, m + 1, Set.of(reducer), localSamples, writer)) {
       DilocoListener listener = new DilocoListener() {
         @Override
         public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss,

@@ -12,8 +12,6 @@ import dev.starling.node.learning.ModelPool;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.sampling.modest.View;
 import dev.starling.simulator.runtime.AvailabilityPlan;
-import dev.starling.simulator.runtime.DeviceModel;
-import dev.starling.simulator.runtime.LinkModel;
 import dev.starling.simulator.runtime.SimHarness;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -44,13 +42,13 @@ public final class DlSimulation {
 
   private DlSimulation() {}
 
-  public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
-    return new Run(cfg, data, writer, progress).run();
+  public static RunResult run(SimConfig cfg, PeerWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
+    return new Run(cfg, world, writer, progress).run();
   }
 
   private static final class Run {
     final SimConfig cfg;
-    final DataLoader.Loaded data;
+    final PeerWorld world;
     final RunWriter writer;
     final Consumer<MetricsRow> progress;
     final int n;
@@ -74,9 +72,9 @@ public final class DlSimulation {
 
     record Report(float[] params, double trainLoss) {}
 
-    Run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+    Run(SimConfig cfg, PeerWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
       this.cfg = cfg;
-      this.data = data;
+      this.world = world;
       this.writer = writer;
       this.progress = progress;
       this.n = cfg.clients();
@@ -86,24 +84,18 @@ public final class DlSimulation {
 
     RunResult run() {
       long t0 = System.nanoTime();
-      PeerWorld world = new PeerWorld(cfg, data);
       int[][] parts = world.parts();
       pool = world.pool();
       test = world.test();
-      LinkModel links = Components.links(cfg.network(), n, Set.of(), Seeds.derive(cfg.seed(), 7));
-      SimConfig.Devices dv = cfg.devices();
-      DeviceModel devices = new DeviceModel(n, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
-          Seeds.derive(cfg.seed(), 3));
       int[] localSamples = new int[n];
       for (int i = 0; i < n; i++) {
         localSamples[i] = parts[i].length;
       }
-      writer.devices(devices, localSamples);
       plan = AvailabilityPlan.of(cfg.availability(), n, Seeds.derive(cfg.seed(), 8));
       for (int i = 0; i < n; i++) {
         online[i] = plan.initiallyOnline(i);
       }
-      int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
+      int threads = SimSetup.threads(cfg);
       evaluators = Executors.newFixedThreadPool(threads, r -> {
         Thread t = new Thread(r, "starling-eval");
         t.setDaemon(true);
@@ -116,7 +108,7 @@ public final class DlSimulation {
         throw new UncheckedIOException(e);
       }
       PeerListener listener = listener();
-      try (SimHarness s = new SimHarness(cfg.name(), n, links, devices, id -> false, threads, Seeds.derive(cfg.seed(), 4))) {
+      try (SimHarness s = SimSetup.harness(cfg, n, Set.of(), localSamples, writer)) {
         sim = s;
         View initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
         for (int i = 0; i < n; i++) {
@@ -168,18 +160,12 @@ public final class DlSimulation {
       if (heapAtEnd >= 0) {
         x.put("heap_after_gc_bytes", heapAtEnd);
       }
-      if ("dpsgd".equals(cfg.algorithm())) {
-        x.put("topology", cfg.dl().topology());
-      }
+      x.putAll(world.protocol().summaryExtras());
       return x;
     }
 
     private double stallLimitSeconds() {
-      return switch (cfg.algorithm()) {
-        case "modest" -> 20 * (cfg.modest().aggregationTimeoutSeconds() + cfg.modest().ackTimeoutSeconds()) + 3600;
-        case "gossip" -> 20 * cfg.dl().gossipPeriodSeconds() + 3600;
-        default -> 20 * Math.max(cfg.dl().roundDeadlineSeconds(), 60) + 3600;
-      };
+      return world.protocol().stallLimitSeconds();
     }
 
     // ------------------------------------------------------------ churn

@@ -8,9 +8,6 @@ import dev.starling.node.fl.FlClient;
 import dev.starling.node.fl.FlServer;
 import dev.starling.node.fl.RoundListener;
 import dev.starling.node.fl.RoundRecord;
-import dev.starling.node.runtime.Seeds;
-import dev.starling.simulator.runtime.DeviceModel;
-import dev.starling.simulator.runtime.LinkModel;
 import dev.starling.simulator.runtime.SimHarness;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,41 +26,29 @@ public final class FlSimulation {
   private FlSimulation() {}
 
   /**
-   * Runs {@code cfg} on {@code data}, writing rows through {@code writer} and reporting each to
+   * Runs {@code cfg} on {@code world}, writing rows through {@code writer} and reporting each to
    * {@code progress}.
    */
-  public static RunResult run(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+  public static RunResult run(SimConfig cfg, FlWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
-    FlWorld world = new FlWorld(cfg, data);
-
-    LinkModel links = Components.links(cfg.network(), n + 1, Set.of(SERVER), Seeds.derive(cfg.seed(), 7));
-    SimConfig.Devices dv = cfg.devices();
-    DeviceModel devices = new DeviceModel(n + 1, dv.gflops(), dv.gflopsSigma(), dv.slowFraction(), dv.slowFactor(),
-        Seeds.derive(cfg.seed(), 3), SERVER);
     int[] localSamples = new int[n + 1];
     for (int c = 1; c <= n; c++) {
       localSamples[c] = world.localSamples(c);
     }
-    writer.devices(devices, localSamples);
-    int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : Runtime.getRuntime().availableProcessors();
 
     List<MetricsRow> rows = new ArrayList<>();
     float[][] finalParams = new float[1][];
     String[] failure = new String[1];
     String[] stopReason = new String[1];
     boolean[] done = new boolean[1];
-    try (SimHarness sim = new SimHarness(cfg.name(), n + 1, links, devices, id -> id == SERVER, threads,
-        Seeds.derive(cfg.seed(), 4))) {
+    try (SimHarness sim = SimSetup.harness(cfg, n + 1, Set.of(SERVER), localSamples, writer)) {
       RoundListener listener = new RoundListener() {
         @Override
         public void roundCompleted(RoundRecord r, float[] global) {
           var nw = sim.network();
-          MetricsRow row = new MetricsRow(r.round(), sim.queue().nowSeconds(),
-              r.evaluation() == null ? null : r.evaluation().accuracy(),
-              r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(),
-              r.invited().size(), r.attempts(), nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), r.epsilon(),
-              null, nw.bytesModel(), nw.bytesView(), nw.bytesControl(), n);
+          MetricsRow row = MetricsRow.ofRound(r, sim.queue().nowSeconds(), new MetricsRow.Traffic(nw.bytesUp(),
+              nw.bytesDown(), nw.bytesTotal(), nw.messages(), nw.bytesModel(), nw.bytesView(), nw.bytesControl()), n);
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
           progress.accept(row);

@@ -1,5 +1,7 @@
 package dev.starling.app.experiment;
 
+import dev.starling.aggregator.Aggregator;
+import dev.starling.aggregator.ServerOptimizer;
 import dev.starling.app.config.SimConfig;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.fl.FlClient;
@@ -33,10 +35,15 @@ public final class FlWorld {
   private final UpdatePrivacy privacy;
   private final PrivacyLedger ledger;
   private final int expected;
+  private final Aggregator aggregator;
+  private final ServerOptimizer optimizer;
 
-  public FlWorld(SimConfig cfg, DataLoader.Loaded data) {
+  /** @param aggregator the aggregation rule and {@code optimizer} the server step of the run's strategy */
+  public FlWorld(SimConfig cfg, DataLoader.Loaded data, Aggregator aggregator, ServerOptimizer optimizer) {
     this.cfg = cfg;
     this.data = data;
+    this.aggregator = aggregator;
+    this.optimizer = optimizer;
     int n = cfg.clients();
     this.parts = Components.partition(cfg, data, n);
     ModelSpec spec = Components.model(cfg.model(), data.train());
@@ -81,7 +88,7 @@ public final class FlWorld {
     SimConfig.Server s = cfg.server();
     return new FlServer.Setup(clientIds(), Components.sampler(s), s.overSelection(), s.minClients(),
         Clock.seconds(s.deadlineSeconds()), s.maxAttempts(), cfg.rounds(), s.evalEvery(),
-        Components.aggregator(s), Components.optimizer(cfg.algorithm(), s), initial, pool, test,
+        aggregator, optimizer, initial, pool, test,
         Seeds.derive(cfg.seed(), 6), privacy, ledger, cfg.privacy().budgetEpsilon(), expected);
   }
 }

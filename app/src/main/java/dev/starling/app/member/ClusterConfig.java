@@ -11,9 +11,8 @@ import java.util.Locale;
 
 /**
  * The {@code cluster} block of a config and the members a run has: which node ids exist, which
- * role each plays, and which JVM hosts it. FL: the server is node 0 and clients 1..N; MoDeST and
- * the DL baselines: peers 0..N-1; DiLoCo: replicas 0..M-1, and the reducer, node M, runs inside
- * replica 0's JVM (so a 3-replica setup is 3 processes).
+ * role each plays, and which JVM hosts it, by the {@link Layout} the algorithm's family names.
+ * With replicas, the reducer runs inside replica 0's JVM (so a 3-replica setup is 3 processes).
  */
 public record ClusterConfig(
     String systemName, String host, int basePort, List<String> seedNodes, boolean tls, Path keysDir, int chunkBytes,
@@ -71,46 +70,73 @@ public record ClusterConfig(
     return s;
   }
 
+  /** Which processes a run has; the algorithm's family names its layout. */
+  public enum Layout {
+    /** The server is node 0 (it announces the end of the run), clients are 1..clients.count. */
+    SERVER_AND_CLIENTS(Role.SERVER, Role.CLIENT),
+    /** Peers 0..clients.count-1, each deciding the end for itself. */
+    PEERS(Role.PEER),
+    /** Replicas 0..M-1; the reducer, node M, runs inside replica 0's JVM and announces the end. */
+    REPLICAS(Role.REPLICA);
+
+    private final List<Role> roles;
+
+    Layout(Role... roles) {
+      this.roles = List.of(roles);
+    }
+
+    /** The roles a member of this layout may be started with. */
+    public List<Role> roles() {
+      return roles;
+    }
+
+    /** Whether the first member announces the end of the run to the others. */
+    public boolean coordinated() {
+      return this != PEERS;
+    }
+  }
+
   /** Every process of the setup described by {@code cfg}, in start order. */
-  public static List<Member> members(SimConfig cfg) {
+  public static List<Member> members(SimConfig cfg, Layout layout) {
     List<Member> out = new ArrayList<>();
-    if ("diloco".equals(cfg.algorithm())) {
-      for (int r = 0; r < cfg.diloco().replicas(); r++) {
-        out.add(new Member(Role.REPLICA, r));
+    switch (layout) {
+      case REPLICAS -> {
+        for (int r = 0; r < cfg.diloco().replicas(); r++) {
+          out.add(new Member(Role.REPLICA, r));
+        }
       }
-    } else if (cfg.decentralized()) {
-      for (int p = 0; p < cfg.clients(); p++) {
-        out.add(new Member(Role.PEER, p));
+      case PEERS -> {
+        for (int p = 0; p < cfg.clients(); p++) {
+          out.add(new Member(Role.PEER, p));
+        }
       }
-    } else {
-      out.add(new Member(Role.SERVER, 0));
-      for (int c = 1; c <= cfg.clients(); c++) {
-        out.add(new Member(Role.CLIENT, c));
+      case SERVER_AND_CLIENTS -> {
+        out.add(new Member(Role.SERVER, 0));
+        for (int c = 1; c <= cfg.clients(); c++) {
+          out.add(new Member(Role.CLIENT, c));
+        }
       }
     }
     return out;
   }
 
-  /** Every node id of the run (DiLoCo adds the reducer, which has no process of its own). */
-  public static List<Integer> nodeIds(SimConfig cfg) {
+  /** Every node id of the run (the replicas' layout adds the reducer, which has no process of its own). */
+  public static List<Integer> nodeIds(SimConfig cfg, Layout layout) {
     List<Integer> ids = new ArrayList<>();
-    for (Member m : members(cfg)) {
+    for (Member m : members(cfg, layout)) {
       ids.add(m.id());
     }
-    if ("diloco".equals(cfg.algorithm())) {
+    if (layout == Layout.REPLICAS) {
       ids.add(cfg.diloco().replicas());
     }
     return ids;
   }
 
   /** The role node {@code id} plays, or a usage error naming what is allowed. */
-  public static Member member(SimConfig cfg, Role role, Integer id) {
-    List<Member> all = members(cfg);
-    Role expected = all.get(all.size() - 1).role();
-    boolean fl = !cfg.decentralized() && !"diloco".equals(cfg.algorithm());
-    if (fl ? role != Role.SERVER && role != Role.CLIENT : role != expected) {
+  public static Member member(SimConfig cfg, Layout layout, Role role, Integer id) {
+    if (!layout.roles().contains(role)) {
       throw new ConfigError("--role " + role.label() + " does not fit algorithm " + cfg.algorithm() + " (allowed: "
-          + (fl ? "server, client" : expected.label()) + ")");
+          + String.join(", ", layout.roles().stream().map(Role::label).toList()) + ")");
     }
     if (role == Role.SERVER) {
       if (id != null && id != 0) {
@@ -121,13 +147,20 @@ public record ClusterConfig(
     if (id == null) {
       throw new ConfigError("--id is required for --role " + role.label());
     }
+    List<Member> all = members(cfg, layout);
     for (Member m : all) {
       if (m.role() == role && m.id() == id) {
         return m;
       }
     }
-    int lo = role == Role.CLIENT ? 1 : 0;
-    int hi = role == Role.CLIENT ? cfg.clients() : role == Role.PEER ? cfg.clients() - 1 : cfg.diloco().replicas() - 1;
+    int lo = Integer.MAX_VALUE;
+    int hi = Integer.MIN_VALUE;
+    for (Member m : all) {
+      if (m.role() == role) {
+        lo = Math.min(lo, m.id());
+        hi = Math.max(hi, m.id());
+      }
+    }
     throw new ConfigError("--id " + id + " is out of range for --role " + role.label() + " (allowed " + lo + ".." + hi + ")");
   }
 
@@ -137,12 +170,12 @@ public record ClusterConfig(
   }
 
   /** Seed nodes: the configured ones, else the first three members. */
-  public List<String> seeds(SimConfig cfg) {
+  public List<String> seeds(SimConfig cfg, Layout layout) {
     if (!seedNodes.isEmpty()) {
       return seedNodes;
     }
     List<String> out = new ArrayList<>();
-    for (Member m : members(cfg)) {
+    for (Member m : members(cfg, layout)) {
       if (out.size() < 3) {
         out.add(host + ":" + port(m.id()));
       }

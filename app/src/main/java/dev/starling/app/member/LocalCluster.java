@@ -1,6 +1,5 @@
 package dev.starling.app.member;
 
-import dev.starling.app.config.ConfigLoader;
 import dev.starling.app.config.SimConfig;
 import dev.starling.cluster.Keys;
 import dev.starling.node.UserError;
@@ -25,16 +24,25 @@ import java.util.concurrent.TimeUnit;
 public final class LocalCluster {
 
   private final Path config;
+  private final SimConfig cfg;
+  private final ClusterConfig.Layout layout;
   private final List<String> overrides;
   private final Path out;
   private final PrintStream err;
 
-  /** @param cliMain the CLI's main class, which every member JVM runs ({@code node --role ...}) */
   private final String cliMain;
 
-  public LocalCluster(Path config, List<String> overrides, Path out, PrintStream err, String cliMain) {
+  /**
+   * @param config the config file every member reads, already loaded as {@code cfg} (with {@code overrides})
+   * @param layout the processes of the run, named by the algorithm's family
+   * @param cliMain the CLI's main class, which every member JVM runs ({@code node --role ...})
+   */
+  public LocalCluster(Path config, SimConfig cfg, ClusterConfig.Layout layout, List<String> overrides, Path out,
+      PrintStream err, String cliMain) {
     this.cliMain = cliMain;
     this.config = config;
+    this.cfg = cfg;
+    this.layout = layout;
     this.overrides = List.copyOf(overrides);
     this.out = out;
     this.err = err;
@@ -70,13 +78,12 @@ public final class LocalCluster {
   }
 
   public int run() throws IOException, InterruptedException {
-    SimConfig cfg = ConfigLoader.load(config, overrides, null, null);
     ClusterConfig cc = ClusterConfig.of(cfg);
     if (Files.exists(out) && Files.list(out).findAny().isPresent()) {
       throw new UserError("--out " + out + " is not empty; choose another directory");
     }
     Files.createDirectories(out);
-    List<ClusterConfig.Member> members = ClusterConfig.members(cfg);
+    List<ClusterConfig.Member> members = ClusterConfig.members(cfg, layout);
     Path keys = out.resolve("keys");
     if (cc.tls()) {
       Keys.make(keys, members.size(), "ip:127.0.0.1,dns:localhost", 30);
@@ -105,7 +112,7 @@ public final class LocalCluster {
     }
     long deadline = System.nanoTime() + (long) ((cc.runTimeoutS() + cc.startupTimeoutS() + 60) * 1e9);
     int worst = 0;
-    boolean coordinated = !cfg.decentralized(); // FL server / DiLoCo replica 0 announces the end
+    boolean coordinated = layout.coordinated(); // the first member announces the end
     ClusterConfig.Member first = members.get(0);
     try {
       List<ClusterConfig.Member> running = new ArrayList<>(members);

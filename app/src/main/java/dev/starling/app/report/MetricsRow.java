@@ -1,5 +1,6 @@
 package dev.starling.app.report;
 
+import dev.starling.node.fl.RoundRecord;
 import java.util.Locale;
 
 /**
@@ -18,6 +19,16 @@ public record MetricsRow(
   public static final String HEADER =
       "round,virtual_time_s,accuracy,loss,train_loss,participants,invited,attempts,bytes_up,bytes_down,bytes_total,messages,epsilon,"
           + "accuracy_min,bytes_model,bytes_view,bytes_control,online";
+
+  /** Cumulative traffic at a row's time, from whichever runtime measured it. */
+  public record Traffic(long up, long down, long total, long messages, long model, long view, long control) {}
+
+  /** The row of a completed FL round (the simulator's and the cluster server's). */
+  public static MetricsRow ofRound(RoundRecord r, double time, Traffic t, int online) {
+    return new MetricsRow(r.round(), time, r.evaluation() == null ? null : r.evaluation().accuracy(),
+        r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(), r.invited().size(),
+        r.attempts(), t.up(), t.down(), t.total(), t.messages(), r.epsilon(), null, t.model(), t.view(), t.control(), online);
+  }
 
   public String toCsv() {
     return String.format(Locale.ROOT, "%d,%.6f,%s,%s,%.6f,%d,%d,%d,%d,%d,%d,%d,%s,%s,%d,%d,%d,%d", round, virtualTimeSeconds,

@@ -1,5 +1,6 @@
 package dev.starling.app.config;
 
+import dev.starling.app.family.Families;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,7 @@ class ConfigLoaderTest {
   }
 
   private String error(Path p, String... sets) {
-    ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(p, List.of(sets), null, null));
+    ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(p, List.of(sets), null, null, Families.standard()));
     assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     return e.getMessage();
   }
@@ -32,7 +33,7 @@ class ConfigLoaderTest {
   @Test
   void defaultsAndOverridesApply() throws IOException {
     SimConfig c = ConfigLoader.load(write("rounds = 7\nclients.count = 12"), List.of("server.clients-per-round=3",
-        "algorithm=fedadam"), 99L, null);
+        "algorithm=fedadam"), 99L, null, Families.standard());
     assertEquals("exp", c.name());
     assertEquals(7, c.rounds());
     assertEquals(12, c.clients());
@@ -40,6 +41,20 @@ class ConfigLoaderTest {
     assertEquals(99, c.seed());
     assertEquals(0.01, c.server().learningRate(), 1e-12); // adaptive default
     assertEquals(0.0, c.training().proxMu(), 0.0); // only fedprox uses the proximal term
+  }
+
+  @Test
+  void theProximalTermBelongsToFedProx() throws IOException {
+    Path p = write("rounds = 2");
+    SimConfig prox = ConfigLoader.load(p, List.of("algorithm=fedprox"), null, null, Families.standard());
+    assertEquals(0.01, prox.training().proxMu(), 0.0); // the strategy's default
+    assertEquals(1.0, prox.server().learningRate(), 0.0);
+    String set = error(p, "training.prox-mu=0.1");
+    assertTrue(set.contains("'training.prox-mu'") && set.contains("fedavg") && set.contains("fedprox"), set);
+    String zero = error(p, "algorithm=fedprox", "training.prox-mu=0");
+    assertTrue(zero.contains("'training.prox-mu'") && zero.contains("allowed > 0"), zero);
+    String rule = error(p, "server.aggregator=krumm");
+    assertTrue(rule.contains("'server.aggregator'") && rule.contains("multi-krum"), rule);
   }
 
   @Test

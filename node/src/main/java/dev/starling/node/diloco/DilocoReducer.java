@@ -96,8 +96,16 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     }
     OuterGradient g = env.getOuterGradient();
     int p = g.getFragment();
-    if (p >= fragIdx.length || g.getSync() <= completedSyncs[p]) {
-      getContext().getLog().warn("reducer dropped a stale or unknown gradient (fragment {}, sync {}) from {}", p, g.getSync(), from);
+    long sync = g.getSync();
+    // Both fields are unsigned on the wire: compared as unsigned, 2^32-1 is no fragment and 2^64-1 no sync.
+    if (Integer.compareUnsigned(p, fragIdx.length) >= 0 || Long.compareUnsigned(sync, s.rounds()) > 0) {
+      getContext().getLog().warn("reducer dropped an unknown gradient (fragment {}, sync {}; allowed fragments 0..{},"
+          + " syncs 1..{}) from {}", Integer.toUnsignedString(p), Long.toUnsignedString(sync), fragIdx.length - 1,
+          s.rounds(), from);
+      return this;
+    }
+    if (sync <= completedSyncs[p]) {
+      getContext().getLog().warn("reducer dropped a stale gradient (fragment {}, sync {}) from {}", p, sync, from);
       return this;
     }
     try {

@@ -136,7 +136,7 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
         throw new InvalidMessageException("unexpected " + env.getBodyCase() + " (expected a GOSSIP model)");
       }
       PeerModel m = env.getPeerModel();
-      if (m.getAge() > Long.MAX_VALUE / 4) {
+      if (Long.compareUnsigned(m.getAge(), Long.MAX_VALUE / 4) > 0) { // unsigned on the wire: 2^64-1 is not -1
         throw new InvalidMessageException("age " + Long.toUnsignedString(m.getAge()) + " out of range");
       }
       Incoming in = new Incoming(Tensors.decode(m.getModel(), setup.initial().length), m.getAge());

@@ -1,0 +1,138 @@
+package dev.starling.app.family;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.starling.aggregator.Aggregator;
+import dev.starling.aggregator.CoordinateMedian;
+import dev.starling.aggregator.FedAdagrad;
+import dev.starling.aggregator.FedAdam;
+import dev.starling.aggregator.FedAvg;
+import dev.starling.aggregator.FedAvgM;
+import dev.starling.aggregator.FedYogi;
+import dev.starling.aggregator.Krum;
+import dev.starling.aggregator.ServerOptimizer;
+import dev.starling.aggregator.ServerSgd;
+import dev.starling.aggregator.TrimmedMean;
+import dev.starling.app.config.ConfigError;
+import dev.starling.app.config.SimConfig;
+import dev.starling.app.experiment.DataLoader;
+import dev.starling.app.experiment.FlSimulation;
+import dev.starling.app.experiment.FlWorld;
+import dev.starling.app.member.ClusterConfig;
+import dev.starling.app.member.FlMembers;
+import dev.starling.app.member.MemberContext;
+import dev.starling.app.report.MetricsRow;
+import dev.starling.app.report.RunResult;
+import dev.starling.app.report.RunWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Federated learning: a server (node 0) samples clients 1..N each round and folds their updates
+ * with a server optimizer (the strategy: FedAvg, FedAvgM, FedProx, FedAdam, FedYogi, FedAdagrad)
+ * after an aggregation rule (mean or a robust one: median, trimmed mean, (multi-)Krum).
+ */
+public final class FlFamily implements AlgorithmFamily {
+
+  /** A server-side strategy: how the aggregated update moves the global model, and its defaults. */
+  record Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer) {}
+
+  private static final Map<String, Strategy> STRATEGIES = new LinkedHashMap<>();
+  private static final Map<String, Function<SimConfig.Server, Aggregator>> RULES = new LinkedHashMap<>();
+
+  static {
+    STRATEGIES.put("fedavg", new Strategy(1.0, false, s -> new ServerSgd(s.learningRate())));
+    STRATEGIES.put("fedavgm", new Strategy(1.0, false, s -> new FedAvgM(s.learningRate(), s.momentum())));
+    STRATEGIES.put("fedprox", new Strategy(1.0, true, s -> new ServerSgd(s.learningRate())));
+    STRATEGIES.put("fedadam", new Strategy(0.01, false, s -> new FedAdam(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
+    STRATEGIES.put("fedyogi", new Strategy(0.01, false, s -> new FedYogi(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
+    STRATEGIES.put("fedadagrad", new Strategy(0.01, false, s -> new FedAdagrad(s.learningRate(), s.beta1(), s.tau())));
+
+    RULES.put("fedavg", s -> new FedAvg());
+    RULES.put("median", s -> new CoordinateMedian());
+    RULES.put("trimmed-mean", s -> new TrimmedMean(s.trimFraction()));
+    RULES.put("krum", s -> new Krum(s.krumByzantine(), 1));
+    RULES.put("multi-krum", s -> new Krum(s.krumByzantine(), s.krumSelected()));
+  }
+
+  @Override
+  public String name() {
+    return "fl";
+  }
+
+  @Override
+  public List<String> algorithms() {
+    return List.copyOf(STRATEGIES.keySet());
+  }
+
+  @Override
+  public boolean serverless() {
+    return false;
+  }
+
+  /** The strategy's server step, and FedProx's proximal coefficient where it applies. */
+  @Override
+  public Config defaults(String algorithm) {
+    Strategy s = STRATEGIES.get(algorithm);
+    String text = String.format(Locale.ROOT, "server.learning-rate = %s", s.defaultServerLr());
+    if (s.proximal()) {
+      text += "\ntraining.prox-mu = 0.01";
+    }
+    return ConfigFactory.parseString(text);
+  }
+
+  @Override
+  public void validate(SimConfig cfg) {
+    Strategy s = STRATEGIES.get(cfg.algorithm());
+    double mu = cfg.training().proxMu();
+    if (s.proximal() && mu <= 0) {
+      throw new ConfigError("config key 'training.prox-mu': " + mu + " is out of range for algorithm "
+          + cfg.algorithm() + " (allowed > 0)");
+    }
+    if (!s.proximal() && mu != 0) {
+      throw new ConfigError("config key 'training.prox-mu': " + mu + " is set but algorithm = " + cfg.algorithm()
+          + " has no proximal term (allowed with " + proximalNames() + ")");
+    }
+    if (!RULES.containsKey(cfg.server().aggregator())) {
+      throw new ConfigError("config key 'server.aggregator': '" + cfg.server().aggregator() + "' is not one of "
+          + String.join(", ", RULES.keySet()));
+    }
+  }
+
+  private static String proximalNames() {
+    return String.join(", ", STRATEGIES.entrySet().stream().filter(e -> e.getValue().proximal()).map(Map.Entry::getKey)
+        .toList());
+  }
+
+  @Override
+  public String nodes(SimConfig cfg) {
+    return cfg.clients() + " clients";
+  }
+
+  /** The world of an FL run: data split, model, privacy, and the strategy and rule the config names. */
+  static FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
+    SimConfig.Server s = cfg.server();
+    return new FlWorld(cfg, data, RULES.get(s.aggregator()).apply(s), STRATEGIES.get(cfg.algorithm()).optimizer().apply(s));
+  }
+
+  @Override
+  public RunResult simulate(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
+    return FlSimulation.run(cfg, world(cfg, data), writer, progress);
+  }
+
+  @Override
+  public ClusterConfig.Layout layout() {
+    return ClusterConfig.Layout.SERVER_AND_CLIENTS;
+  }
+
+  @Override
+  public int runMember(MemberContext member) throws InterruptedException {
+    FlWorld world = world(member.cfg(), member.data());
+    return member.me().role() == ClusterConfig.Role.SERVER ? FlMembers.server(member, world)
+        : FlMembers.client(member, world);
+  }
+}

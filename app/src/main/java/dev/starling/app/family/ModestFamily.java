@@ -1,0 +1,52 @@
+package dev.starling.app.family;
+
+import dev.starling.app.config.SimConfig;
+import dev.starling.app.experiment.PeerProtocol;
+import dev.starling.node.dl.ModestPeer;
+import dev.starling.node.dl.PeerCommand;
+import dev.starling.node.dl.PeerSetup;
+import dev.starling.node.runtime.Clock;
+import dev.starling.node.runtime.NodePorts;
+import dev.starling.sampling.modest.View;
+import java.util.List;
+import org.apache.pekko.actor.typed.Behavior;
+
+/** MoDeST: each round a sample of peers, chosen from every peer's view by hashing, trains and aggregates. */
+public final class ModestFamily extends PeerFamily {
+
+  @Override
+  public String name() {
+    return "modest";
+  }
+
+  @Override
+  public List<String> algorithms() {
+    return List.of("modest");
+  }
+
+  @Override
+  PeerProtocol protocol(SimConfig cfg) {
+    SimConfig.Modest m = cfg.modest();
+    ModestPeer.Params params = new ModestPeer.Params(m.sampleSize(), m.aggregators(), m.successFraction(),
+        Clock.seconds(m.pingIntervalSeconds()), Clock.seconds(m.pingTimeoutSeconds()), m.inactivityThreshold(),
+        Clock.seconds(m.aggregationTimeoutSeconds()), m.minModels(), Clock.seconds(m.ackTimeoutSeconds()),
+        m.advertiseFanout());
+    double stall = 20 * (m.aggregationTimeoutSeconds() + m.ackTimeoutSeconds()) + 3600;
+    return new PeerProtocol() {
+      @Override
+      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView, boolean online) {
+        return ModestPeer.create(ports, setup, params, initialView, online);
+      }
+
+      @Override
+      public boolean aggregates() {
+        return true;
+      }
+
+      @Override
+      public double stallLimitSeconds() {
+        return stall;
+      }
+    };
+  }
+}

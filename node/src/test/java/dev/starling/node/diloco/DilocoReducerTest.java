@@ -1,0 +1,141 @@
+package dev.starling.node.diloco;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.starling.node.runtime.RoleFixtures;
+import dev.starling.node.runtime.ScriptedRuntime;
+import dev.starling.node.wire.codec.Codecs;
+import dev.starling.node.wire.codec.Tensors;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.OuterAverage;
+import dev.starling.node.wire.proto.OuterGradient;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The DiLoCo reducer on a scripted runtime: replicas 0 and 1, two fragments, two rounds. */
+class DilocoReducerTest {
+
+  static final int REDUCER = 2;
+  static final int P = RoleFixtures.PARAMS;
+  static final DilocoSchedule SCHEDULE = new DilocoSchedule(4, 2, 0, 0, true);
+  static final float LR = 0.5f;
+  static final float MU = 0.9f;
+
+  final List<Integer> rounds = new ArrayList<>();
+  final List<Double> accuracies = new ArrayList<>();
+  float[] finished;
+
+  ScriptedRuntime<DilocoReducer.Command> reducer() {
+    DilocoListener listener = new DilocoListener() {
+      @Override
+      public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss, long bytes) {
+        rounds.add(round);
+        accuracies.add(accuracy);
+        assertTrue(bytes > 0);
+      }
+
+      @Override
+      public void finished(float[] global) {
+        finished = global;
+      }
+    };
+    var setup = new DilocoReducer.Setup(new int[] {0, 1}, SCHEDULE, 2, LR, MU, new float[P], Codecs.of("fp32", 0, false),
+        RoleFixtures.models(), RoleFixtures.testData(), 1, 3, listener);
+    return new ScriptedRuntime<>(REDUCER, ports -> DilocoReducer.create(ports, setup));
+  }
+
+  static int len(int fragment) {
+    return SCHEDULE.indices(fragment, P).length;
+  }
+
+  static Envelope gradient(int fragment, long sync, float value, int length) {
+    float[] d = new float[length];
+    Arrays.fill(d, value);
+    return Envelope.newBuilder().setOuterGradient(OuterGradient.newBuilder().setFragment(fragment).setSync(sync)
+        .setDelta(Tensors.fp32(d)).setTrainLoss(1f)).build();
+  }
+
+  static Envelope gradient(int fragment, long sync, float value) {
+    return gradient(fragment, sync, value, len(fragment));
+  }
+
+  /** The averages just sent: one per replica, identical bytes. */
+  static OuterAverage averageSent(ScriptedRuntime<?> rt, int fragment, long sync) {
+    List<ScriptedRuntime.Sent> sent = rt.takeSent();
+    assertEquals(List.of(0, 1), sent.stream().map(ScriptedRuntime.Sent::to).toList());
+    OuterAverage a = sent.get(0).envelope().getOuterAverage();
+    assertEquals(a, sent.get(1).envelope().getOuterAverage());
+    assertEquals(fragment, a.getFragment());
+    assertEquals(sync, a.getSync());
+    assertEquals(2, a.getParticipants());
+    return a;
+  }
+
+  @Test
+  void averagesEachFragmentOnceEveryReplicaSentAndAppliesTheOuterStep() {
+    var rt = reducer();
+    rt.deliver(0, gradient(0, 1, 1f));
+    assertTrue(rt.takeSent().isEmpty(), "replica 1 has not sent fragment 0");
+    rt.deliver(0, gradient(0, 1, 5f)); // a resend replaces the replica's earlier gradient
+    rt.deliver(1, gradient(0, 1, 3f));
+    OuterAverage a0 = averageSent(rt, 0, 1);
+    float[] avg0 = new float[len(0)];
+    Arrays.fill(avg0, 4f);
+    assertArrayEquals(avg0, Tensors.decode(a0.getAverage(), len(0)), 0f);
+    assertTrue(rounds.isEmpty(), "a round ends when every fragment synced");
+
+    rt.deliver(1, gradient(1, 1, 2f));
+    rt.deliver(0, gradient(1, 1, 2f));
+    averageSent(rt, 1, 1);
+    assertEquals(1, rt.finishJobs(), "the round's global model is evaluated");
+    assertEquals(List.of(1), rounds);
+    assertNotNull(accuracies.get(0));
+
+    for (int f = 0; f < 2; f++) {
+      rt.deliver(0, gradient(f, 2, -1f));
+      rt.deliver(1, gradient(f, 2, -1f));
+      averageSent(rt, f, 2);
+    }
+    rt.finishJobs();
+    assertEquals(List.of(1, 2), rounds);
+    float[] global = new float[P];
+    float[] momentum = new float[P];
+    OuterNesterov.step(global, momentum, SCHEDULE.indices(0, P), avg0, LR, MU);
+    float[] twos = new float[len(1)];
+    Arrays.fill(twos, 2f);
+    OuterNesterov.step(global, momentum, SCHEDULE.indices(1, P), twos, LR, MU);
+    for (int f = 0; f < 2; f++) {
+      float[] minus = new float[len(f)];
+      Arrays.fill(minus, -1f);
+      OuterNesterov.step(global, momentum, SCHEDULE.indices(f, P), minus, LR, MU);
+    }
+    assertArrayEquals(global, finished, 0f);
+  }
+
+  @Test
+  void dropsStrangersStaleSyncsUnknownFragmentsAndWrongLengths() {
+    var rt = reducer();
+    rt.deliver(5, gradient(0, 1, 1f)); // not a replica
+    rt.deliver(0, RoleFixtures.update(1, 0, 1f, 1)); // not a gradient
+    rt.deliver(0, gradient(2, 1, 1f)); // no fragment 2
+    rt.deliver(0, gradient(-1, 1, 1f)); // fragment 2^32-1 on the wire
+    rt.deliver(0, gradient(0, 0, 1f)); // sync 0
+    rt.deliver(0, gradient(0, 3, 1f)); // beyond the last round
+    rt.deliver(0, gradient(0, -1L, 1f)); // sync 2^64-1 on the wire
+    rt.deliver(0, gradient(0, 1, 1f, len(0) + 1)); // wrong length
+    assertEquals(8, rt.log().stream().filter(l -> l.startsWith("WARN")).count(), rt.log().toString());
+    assertTrue(rt.alive(), "bad input must not stop the reducer");
+    rt.deliver(1, gradient(0, 1, 1f));
+    assertTrue(rt.takeSent().isEmpty(), "nothing of replica 0 was accepted");
+    rt.deliver(0, gradient(0, 1, 3f));
+    averageSent(rt, 0, 1);
+    rt.deliver(1, gradient(0, 1, 9f)); // fragment 0, sync 1 is done
+    assertTrue(rt.takeSent().isEmpty());
+    assertTrue(rt.log().get(rt.log().size() - 1).contains("stale"), rt.log().toString());
+  }
+}
