@@ -86,9 +86,12 @@ public final class FlWorld {
 
   public FlServer.Setup server() {
     SimConfig.Server s = cfg.server();
-    return new FlServer.Setup(clientIds(), Components.sampler(s), s.overSelection(), s.minClients(),
-        Clock.seconds(s.deadlineSeconds()), s.maxAttempts(), cfg.rounds(), s.evalEvery(),
-        aggregator, optimizer, initial, pool, test,
-        Seeds.derive(cfg.seed(), 6), privacy, ledger, cfg.privacy().budgetEpsilon(), expected);
+    return new FlServer.Setup(
+        new FlServer.Sampling(clientIds(), Components.sampler(s), s.overSelection(), expected),
+        new FlServer.Schedule(cfg.rounds(), Clock.seconds(s.deadlineSeconds()), s.minClients(), s.maxAttempts(), s.evalEvery()),
+        new FlServer.Strategy(aggregator, optimizer),
+        new FlServer.Learning(initial, pool, test),
+        new FlServer.Privacy(privacy, ledger, cfg.privacy().budgetEpsilon()),
+        Seeds.derive(cfg.seed(), 6));
   }
 }

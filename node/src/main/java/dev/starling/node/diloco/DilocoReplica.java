@@ -180,8 +180,16 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     }
     OuterAverage a = env.getOuterAverage();
     int p = a.getFragment();
-    if (p >= fragIdx.length) {
-      getContext().getLog().warn("replica {} dropped an average for unknown fragment {}", ports.id(), p);
+    if (Integer.compareUnsigned(p, fragIdx.length) >= 0) { // unsigned on the wire: 2^32-1 is not -1
+      getContext().getLog().warn("replica {} dropped an average for unknown fragment {}", ports.id(),
+          Integer.toUnsignedString(p));
+      return this;
+    }
+    InFlight f = inflight.get(p);
+    if (f == null || f.sync() != a.getSync()) {
+      // Only the average of the sync in flight can come: the reducer needs this replica's gradient first.
+      getContext().getLog().warn("replica {} dropped an average for fragment {} sync {}, which is not in flight", ports.id(),
+          p, Long.toUnsignedString(a.getSync()));
       return this;
     }
     float[] avg;

@@ -62,48 +62,9 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
 
   private record Evaluated(int round, Evaluation evaluation, Throwable failure) implements Command {}
 
-  /**
-   * Server settings.
-   *
-   * @param clients ids of all clients, ascending
-   * @param sampler who is asked each round (the target count)
-   * @param overSelection extra fraction invited on top of the target (FedScale-style)
-   * @param minClients fewest updates a round may close with at the deadline
-   * @param deadline round deadline; zero waits for every invited client
-   * @param maxAttempts attempts per round before training is abandoned
-   * @param rounds how many rounds to run
-   * @param evalEvery evaluate every this many rounds (and always after the last)
-   */
-  public record Setup(
-      List<Integer> clients, ClientSampler sampler, double overSelection, int minClients,
-      Duration deadline, int maxAttempts, int rounds, int evalEvery, Aggregator aggregator,
-      ServerOptimizer optimizer, float[] initialParams, ModelPool models, Dataset testData, long seed,
-      UpdatePrivacy privacy, PrivacyLedger ledger, double epsilonBudget, int expectedClients,
-      ServerCheckpoints checkpoints) {
-    /** A setup without checkpoints. */
-    public Setup(List<Integer> clients, ClientSampler sampler, double overSelection, int minClients, Duration deadline,
-        int maxAttempts, int rounds, int evalEvery, Aggregator aggregator, ServerOptimizer optimizer,
-        float[] initialParams, ModelPool models, Dataset testData, long seed, UpdatePrivacy privacy, PrivacyLedger ledger,
-        double epsilonBudget, int expectedClients) {
-      this(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator, optimizer,
-          initialParams, models, testData, seed, privacy, ledger, epsilonBudget, expectedClients, null);
-    }
-
-    /** The same setup, checkpointing every round to {@code store} and resuming from it. */
-    public Setup withCheckpoints(ServerCheckpoints store) {
-      return new Setup(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator,
-          optimizer, initialParams, models, testData, seed, privacy, ledger, epsilonBudget, expectedClients, store);
-    }
-
-    /** A setup without privacy. */
-    public Setup(List<Integer> clients, ClientSampler sampler, double overSelection, int minClients, Duration deadline,
-        int maxAttempts, int rounds, int evalEvery, Aggregator aggregator, ServerOptimizer optimizer,
-        float[] initialParams, ModelPool models, Dataset testData, long seed) {
-      this(clients, sampler, overSelection, minClients, deadline, maxAttempts, rounds, evalEvery, aggregator, optimizer,
-          initialParams, models, testData, seed, new UpdatePrivacy.None(), null, Double.POSITIVE_INFINITY, 1);
-    }
-
-    public Setup {
+  /** Who takes part: all client ids (ascending), who is asked each round, and how many extra are invited. */
+  public record Sampling(List<Integer> clients, ClientSampler sampler, double overSelection, int expectedClients) {
+    public Sampling {
       clients = List.copyOf(clients);
       if (clients.isEmpty()) {
         throw new IllegalArgumentException("the server needs at least one client");
@@ -111,12 +72,56 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       if (!(overSelection >= 0)) {
         throw new IllegalArgumentException("over-selection must be >= 0, got " + overSelection);
       }
+    }
+
+    /** Every client, the sampler's target per round, no over-selection. */
+    public Sampling(List<Integer> clients, ClientSampler sampler) {
+      this(clients, sampler, 0, 1);
+    }
+  }
+
+  /**
+   * How rounds run: how many, the deadline (zero waits for every invited client), the fewest
+   * updates a round may close with at the deadline, attempts before training is abandoned, and
+   * how often the global model is evaluated (always after the last round).
+   */
+  public record Schedule(int rounds, Duration deadline, int minClients, int maxAttempts, int evalEvery) {
+    public Schedule {
       if (minClients < 1) {
         throw new IllegalArgumentException("min-clients must be >= 1, got " + minClients);
       }
       if (rounds < 1 || evalEvery < 1 || maxAttempts < 1) {
         throw new IllegalArgumentException("rounds, eval-every and max-attempts must be >= 1");
       }
+    }
+  }
+
+  /** The strategy: how updates are combined, and how the combination moves the global model. */
+  public record Strategy(Aggregator aggregator, ServerOptimizer optimizer) {}
+
+  /** The model: its initial parameters, how to make instances, and the data it is evaluated on. */
+  public record Learning(float[] initialParams, ModelPool models, Dataset testData) {}
+
+  /** Update privacy, its ledger (null without one) and the epsilon at which training stops. */
+  public record Privacy(UpdatePrivacy mechanism, PrivacyLedger ledger, double epsilonBudget) {
+    /** No privacy. */
+    public static Privacy none() {
+      return new Privacy(new UpdatePrivacy.None(), null, Double.POSITIVE_INFINITY);
+    }
+  }
+
+  /** Server settings, grouped by concern; {@code checkpoints} is null for a server that keeps none. */
+  public record Setup(Sampling sampling, Schedule schedule, Strategy strategy, Learning learning, Privacy privacy,
+      long seed, ServerCheckpoints checkpoints) {
+
+    /** A setup without checkpoints. */
+    public Setup(Sampling sampling, Schedule schedule, Strategy strategy, Learning learning, Privacy privacy, long seed) {
+      this(sampling, schedule, strategy, learning, privacy, seed, null);
+    }
+
+    /** The same setup, checkpointing every round to {@code store} and resuming from it. */
+    public Setup withCheckpoints(ServerCheckpoints store) {
+      return new Setup(sampling, schedule, strategy, learning, privacy, seed, store);
     }
   }
 
@@ -158,9 +163,10 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     this.listener = listener;
     this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed());
     this.noiseRng = RandomSource.XO_RO_SHI_RO_128_PP.create(setup.seed() ^ 0x4E4F495345L);
-    this.global = setup.initialParams().clone();
+    this.global = setup.learning().initialParams().clone();
     this.numParams = global.length;
-    this.aggregator = setup.privacy().aggregator(setup.aggregator(), Math.max(1, setup.expectedClients()), noiseRng);
+    this.aggregator = setup.privacy().mechanism().aggregator(setup.strategy().aggregator(),
+        Math.max(1, setup.sampling().expectedClients()), noiseRng);
     Optional<ServerCheckpoint> cp = setup.checkpoints() == null ? Optional.empty() : setup.checkpoints().load();
     if (cp.isPresent()) {
       restore(cp.get());
@@ -178,7 +184,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Start.class, s -> firstRound > setup.rounds() ? finish() : startRound(firstRound, 0))
+        .onMessage(Start.class, s -> firstRound > setup.schedule().rounds() ? finish() : startRound(firstRound, 0))
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Deadline.class, this::onDeadline)
         .onMessage(Evaluated.class, this::onEvaluated)
@@ -186,17 +192,17 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   }
 
   private Behavior<Command> startRound(int r, int a) {
-    if (a == 0 && setup.ledger() != null && Double.isFinite(setup.epsilonBudget())) {
-      double next = setup.ledger().epsilonAfter(r);
-      if (next > setup.epsilonBudget()) {
+    if (a == 0 && setup.privacy().ledger() != null && Double.isFinite(setup.privacy().epsilonBudget())) {
+      double next = setup.privacy().ledger().epsilonAfter(r);
+      if (next > setup.privacy().epsilonBudget()) {
         listener.stoppedEarly(global.clone(), String.format(java.util.Locale.ROOT,
             "privacy budget: round %d would bring epsilon to %.4g > budget %.4g (delta %.1e); stopped after round %d",
-            r, next, setup.epsilonBudget(), setup.ledger().delta(), r - 1));
+            r, next, setup.privacy().epsilonBudget(), setup.privacy().ledger().delta(), r - 1));
         return Behaviors.stopped();
       }
     }
-    if (a >= setup.maxAttempts()) {
-      listener.failed("round " + r + " got fewer than min-clients=" + setup.minClients()
+    if (a >= setup.schedule().maxAttempts()) {
+      listener.failed("round " + r + " got fewer than min-clients=" + setup.schedule().minClients()
           + " updates in " + a + " attempts");
       return Behaviors.stopped();
     }
@@ -204,12 +210,12 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     attempt = a;
     received.clear();
     closing = false;
-    List<Integer> sampled = setup.sampler().sample(setup.clients(), rng);
+    List<Integer> sampled = setup.sampling().sampler().sample(setup.sampling().clients(), rng);
     target = sampled.size();
     List<Integer> inv = new ArrayList<>(sampled);
-    int extra = (int) Math.ceil(target * setup.overSelection());
+    int extra = (int) Math.ceil(target * setup.sampling().overSelection());
     if (extra > 0) {
-      List<Integer> rest = new ArrayList<>(setup.clients());
+      List<Integer> rest = new ArrayList<>(setup.sampling().clients());
       rest.removeAll(sampled);
       inv.addAll(Samplers.choose(rest, Math.min(extra, rest.size()), rng));
       inv.sort(null);
@@ -220,8 +226,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       ports.network().send(c, Envelope.newBuilder().setTrainRequest(
           TrainRequest.newBuilder().setRound(r).setAttempt(a).setModel(model)));
     }
-    if (!setup.deadline().isZero()) {
-      timers.startSingleTimer("deadline", new Deadline(r, a), setup.deadline());
+    if (!setup.schedule().deadline().isZero()) {
+      timers.startSingleTimer("deadline", new Deadline(r, a), setup.schedule().deadline());
     }
     if (target == 0) {
       return onDeadline(new Deadline(r, a)); // an empty Poisson sample: retry at once
@@ -268,11 +274,11 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     if (closing || dl.round() != round || dl.attempt() != attempt) {
       return this;
     }
-    if (received.size() >= setup.minClients()) {
+    if (received.size() >= setup.schedule().minClients()) {
       return closeRound();
     }
     getContext().getLog().info("round {} attempt {}: {} of min {} updates by the deadline; retrying",
-        round, attempt, received.size(), setup.minClients());
+        round, attempt, received.size(), setup.schedule().minClients());
     return startRound(round, attempt + 1);
   }
 
@@ -288,17 +294,17 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       weightSum += u.samples();
     }
     float[] delta = aggregator.aggregate(updates);
-    setup.optimizer().step(global, delta);
+    setup.strategy().optimizer().step(global, delta);
     lastAggregated = List.copyOf(received.keySet());
     lastTrainLoss = weightSum > 0 ? lossSum / weightSum : 0;
     int r = round;
-    if (r % setup.evalEvery() == 0 || r == setup.rounds()) {
+    if (r % setup.schedule().evalEvery() == 0 || r == setup.schedule().rounds()) {
       float[] snapshot = global.clone();
       var self = getContext().getSelf();
       ports.compute().submit(0, () -> {
-        Model m = setup.models().get();
+        Model m = setup.learning().models().get();
         m.setParams(snapshot);
-        return m.evaluate(setup.testData(), null);
+        return m.evaluate(setup.learning().testData(), null);
       }, (ev, failure) -> self.tell(new Evaluated(r, ev, failure)));
       return this;
     }
@@ -310,7 +316,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       listener.failed("evaluation of round " + e.round() + " failed: " + e.failure());
       return Behaviors.stopped();
     }
-    Double eps = setup.ledger() == null ? null : setup.ledger().epsilonAfter(e.round());
+    Double eps = setup.privacy().ledger() == null ? null : setup.privacy().ledger().epsilonAfter(e.round());
     RoundRecord rec = new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss, e.evaluation(), eps);
     if (setup.checkpoints() != null) {
       // Durable before anyone hears of the round: after a crash the round is either redone from
@@ -319,7 +325,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       setup.checkpoints().save(checkpoint(e.round()));
     }
     listener.roundCompleted(rec, global);
-    if (e.round() >= setup.rounds()) {
+    if (e.round() >= setup.schedule().rounds()) {
       return finish();
     }
     return startRound(e.round() + 1, 0);
@@ -353,24 +359,24 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         .setSamplerRng(ByteString.copyFrom(((RandomProviderDefaultState) rng.saveState()).getState()))
         .setNoiseRng(ByteString.copyFrom(((RandomProviderDefaultState) noiseRng.saveState()).getState()))
         .addAllHistory(history);
-    for (var st : setup.optimizer().state().entrySet()) {
+    for (var st : setup.strategy().optimizer().state().entrySet()) {
       b.addOptimizer(NamedTensor.newBuilder().setName(st.getKey()).setTensor(Tensors.fp32(st.getValue())));
     }
     return b.build();
   }
 
   private void restore(ServerCheckpoint cp) {
-    if (cp.getNumParams() != numParams || cp.getRound() > setup.rounds()) {
+    if (cp.getNumParams() != numParams || cp.getRound() > setup.schedule().rounds()) {
       throw new InvalidMessageException("checkpoint " + setup.checkpoints().file() + " is for " + cp.getNumParams()
           + " parameters after round " + cp.getRound() + "; this run has " + numParams + " parameters and "
-          + setup.rounds() + " rounds (delete it to start afresh)");
+          + setup.schedule().rounds() + " rounds (delete it to start afresh)");
     }
     System.arraycopy(Tensors.decode(cp.getGlobal(), numParams), 0, global, 0, numParams);
     Map<String, float[]> state = new java.util.LinkedHashMap<>();
     for (NamedTensor t : cp.getOptimizerList()) {
       state.put(t.getName(), Tensors.decode(t.getTensor(), t.getTensor().getLength()));
     }
-    setup.optimizer().restore(state);
+    setup.strategy().optimizer().restore(state);
     rng.restoreState(new RandomProviderDefaultState(cp.getSamplerRng().toByteArray()));
     noiseRng.restoreState(new RandomProviderDefaultState(cp.getNoiseRng().toByteArray()));
     history.addAll(cp.getHistoryList());

@@ -53,9 +53,10 @@ class FlServerTest {
   final Recorder rec = new Recorder();
 
   ScriptedRuntime<FlServer.Command> server(int perRound, int minClients, int maxAttempts, int rounds) {
-    FlServer.Setup setup = new FlServer.Setup(List.of(1, 2, 3), new FixedCountSampler(perRound), 0, minClients,
-        Duration.ofSeconds(10), maxAttempts, rounds, 1, new FedAvg(), new ServerSgd(1.0), new float[PARAMS], RoleFixtures.models(),
-        RoleFixtures.testData(), 42);
+    FlServer.Setup setup = new FlServer.Setup(new FlServer.Sampling(List.of(1, 2, 3), new FixedCountSampler(perRound)),
+        new FlServer.Schedule(rounds, Duration.ofSeconds(10), minClients, maxAttempts, 1),
+        new FlServer.Strategy(new FedAvg(), new ServerSgd(1.0)),
+        new FlServer.Learning(new float[PARAMS], RoleFixtures.models(), RoleFixtures.testData()), FlServer.Privacy.none(), 42);
     return new ScriptedRuntime<>(0, ports -> FlServer.create(ports, setup, rec));
   }
 

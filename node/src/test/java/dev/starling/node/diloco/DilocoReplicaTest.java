@@ -1,0 +1,123 @@
+package dev.starling.node.diloco;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.starling.node.learning.Model;
+import dev.starling.node.runtime.RoleFixtures;
+import dev.starling.node.runtime.ScriptedRuntime;
+import dev.starling.node.wire.codec.Codecs;
+import dev.starling.node.wire.codec.Tensors;
+import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.OuterAverage;
+import dev.starling.node.wire.proto.OuterGradient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A DiLoCo replica on a scripted runtime: H = 2 inner steps, one fragment, no overlap, 4 steps in all. */
+class DilocoReplicaTest {
+
+  static final int ME = 0;
+  static final int REDUCER = 2;
+  static final int P = RoleFixtures.PARAMS;
+  static final float LR = 0.7f;
+  static final float MU = 0.9f;
+
+  final List<String> applied = new ArrayList<>();
+  final List<Integer> finished = new ArrayList<>();
+
+  ScriptedRuntime<DilocoReplica.Command> replica() {
+    DilocoListener listener = new DilocoListener() {
+      @Override
+      public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss, long bytes) {}
+
+      @Override
+      public void finished(float[] global) {}
+
+      @Override
+      public void replicaApplied(int replica, int fragment, long sync, String globalSha) {
+        applied.add(replica + "/" + fragment + "/" + sync + "/" + globalSha);
+      }
+
+      @Override
+      public void replicaFinished(int replica) {
+        finished.add(replica);
+      }
+    };
+    Model model = RoleFixtures.models().newModel(1);
+    var setup = new DilocoReplica.Setup(REDUCER, new DilocoSchedule(2, 1, 0, 0, true), 4, 2, LR, MU, model, new float[P],
+        RoleFixtures.testData(), new int[] {0, 1, 2, 3}, Codecs.of("fp32", 0, false), 9, listener, 1.0);
+    return new ScriptedRuntime<>(ME, ports -> DilocoReplica.create(ports, setup));
+  }
+
+  static Envelope average(int fragment, long sync, float[] avg) {
+    return Envelope.newBuilder().setOuterAverage(OuterAverage.newBuilder().setFragment(fragment).setSync(sync)
+        .setAverage(Tensors.fp32(avg)).setParticipants(2)).build();
+  }
+
+  /** Finishes the inner steps and returns the outer gradient sent to the reducer. */
+  static OuterGradient trainAndSend(ScriptedRuntime<DilocoReplica.Command> rt, long sync) {
+    assertEquals(1, rt.finishJobs());
+    List<ScriptedRuntime.Sent> sent = rt.takeSent();
+    assertEquals(1, sent.size());
+    assertEquals(REDUCER, sent.get(0).to());
+    OuterGradient g = sent.get(0).envelope().getOuterGradient();
+    assertEquals(0, g.getFragment());
+    assertEquals(sync, g.getSync());
+    return g;
+  }
+
+  @Test
+  void sendsEachOuterGradientWaitsForItsAverageAndAppliesTheOuterStep() {
+    var rt = replica();
+    rt.tell(new DilocoReplica.Start());
+    OuterGradient g1 = trainAndSend(rt, 1);
+    float[] delta = Tensors.decode(g1.getDelta(), P);
+    boolean moved = false;
+    for (float d : delta) {
+      moved |= d != 0;
+    }
+    assertTrue(moved, "two inner steps changed the local model");
+    assertEquals(0, rt.pendingJobs(), "no overlap: the replica waits for the average");
+
+    float[] avg = RoleFixtures.filled(0.5f);
+    rt.deliver(REDUCER, average(0, 1, avg));
+    float[] global = new float[P];
+    float[] momentum = new float[P];
+    OuterNesterov.step(global, momentum, new DilocoSchedule(2, 1, 0, 0, true).indices(0, P), avg, LR, MU);
+    assertEquals(List.of("0/0/1/" + DilocoReplica.sha(global)), applied);
+    assertEquals(1, rt.pendingJobs(), "training resumes after the apply");
+
+    trainAndSend(rt, 2);
+    assertTrue(finished.isEmpty(), "the last average is still out");
+    rt.deliver(REDUCER, average(0, 2, avg));
+    assertEquals(2, applied.size());
+    assertEquals(List.of(ME), finished);
+  }
+
+  @Test
+  void dropsAveragesFromOthersForUnknownFragmentsOrSyncsAndOfTheWrongLength() {
+    var rt = replica();
+    rt.tell(new DilocoReplica.Start());
+    trainAndSend(rt, 1);
+    float[] avg = RoleFixtures.filled(0.5f);
+    rt.deliver(1, average(0, 1, avg)); // not the reducer
+    rt.deliver(REDUCER, average(1, 1, avg)); // no fragment 1
+    rt.deliver(REDUCER, average(-1, 1, avg)); // fragment 2^32-1 on the wire
+    rt.deliver(REDUCER, average(0, 7, avg)); // a sync this replica never sent
+    rt.deliver(REDUCER, average(0, 1, new float[P - 1]));
+    rt.deliver(REDUCER, outerGradient());
+    assertEquals(6, rt.log().stream().filter(l -> l.startsWith("WARN")).count(), rt.log().toString());
+    assertTrue(applied.isEmpty());
+    assertEquals(0, rt.pendingJobs(), "still waiting for the real average");
+    assertTrue(rt.alive());
+    rt.deliver(REDUCER, average(0, 1, avg));
+    assertEquals(1, applied.size());
+  }
+
+  private static Envelope outerGradient() {
+    return Envelope.newBuilder().setOuterGradient(OuterGradient.newBuilder().setFragment(0).setSync(1)
+        .setDelta(Tensors.fp32(new float[P]))).build();
+  }
+}
