@@ -103,9 +103,22 @@ public final class ConfigLoader {
 
   static SimConfig read(StrictConfig c, AlgorithmCatalog catalog) {
     String algorithm = c.choice("algorithm", catalog.algorithms().toArray(String[]::new));
-    String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf");
-    String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
     int clients = c.integer("clients.count", 1, 1_000_000);
+    String outDir = c.optionalString("output.dir");
+    SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
+    return new SimConfig(
+        c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data(c), model(c),
+        clients, training(c), server(c), network(c), devices(c), privacy(c),
+        new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
+            c.bool("codec-stochastic")),
+        diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
+        c.integer("simulation.compute-threads", 0, 1024), output,
+        c.raw());
+  }
+
+  private static SimConfig.Data data(StrictConfig c) {
+    String dataset = c.choice("data.dataset", "synthetic", "mnist", "fashion-mnist", "leaf", "csv", "npy", "image-folder");
+    String partition = c.choice("data.partition", "iid", "dirichlet", "shards", "natural");
     SimConfig.Data data = new SimConfig.Data(
         dataset,
         dataDir(c.optionalString("data.dir")),
@@ -127,13 +140,30 @@ public final class ConfigLoader {
         new SimConfig.Leaf(
             optionalPath(c.optionalString("data.leaf.train")),
             optionalPath(c.optionalString("data.leaf.test")),
-            c.integer("data.leaf.classes", 0, 1_000_000)));
+            c.integer("data.leaf.classes", 0, 1_000_000)),
+        new SimConfig.Files(
+            optionalPath(c.optionalString("data.files.train")),
+            optionalPath(c.optionalString("data.files.test")),
+            c.string("data.csv.label-column"),
+            c.optionalString("data.csv.group-column")));
+    boolean own = List.of("csv", "npy", "image-folder").contains(dataset);
+    if (own && (data.files().train() == null || data.files().test() == null)) {
+      throw new ConfigError("config key 'data.files.train' and 'data.files.test' must be set when data.dataset = " + dataset);
+    }
     if ("leaf".equals(dataset) && (data.leaf().train() == null || data.leaf().test() == null)) {
       throw new ConfigError("config key 'data.leaf.train' and 'data.leaf.test' must be set when data.dataset = leaf");
     }
+    return data;
+  }
+
+  private static SimConfig.ModelCfg model(StrictConfig c) {
     String modelType = c.choice("model.type", "logreg", "mlp", "cnn");
     SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1),
         c.choice("model.engine", "starling", "dl4j"));
+    return model;
+  }
+
+  private static TrainingConfig training(StrictConfig c) {
     String optimizer = c.choice("training.optimizer", "sgd", "adamw");
     double proxMu = c.isSet("training.prox-mu") ? c.number("training.prox-mu", 0, false, 1e6) : 0.0;
     TrainingConfig training = new TrainingConfig(
@@ -145,6 +175,10 @@ public final class ConfigLoader {
         c.number("training.weight-decay", 0, false, 1e6),
         proxMu,
         c.integer("training.max-steps", 0, Integer.MAX_VALUE));
+    return training;
+  }
+
+  private static SimConfig.Server server(StrictConfig c) {
     // Set by the FL strategies' defaults; the other families take no server step.
     double serverLr = c.isSet("server.learning-rate") ? c.number("server.learning-rate", 0, true, 1e6) : 1.0;
     SimConfig.Server server = new SimConfig.Server(
@@ -166,6 +200,10 @@ public final class ConfigLoader {
         c.number("server.beta2", 0, false, 0.999999),
         c.number("server.tau", 0, true, 1e6),
         c.integer("server.eval-every", 1, 1_000_000));
+    return server;
+  }
+
+  private static SimConfig.Net network(StrictConfig c) {
     SimConfig.Net net = new SimConfig.Net(
         c.choice("network.latency", "constant", "uniform", "normal", "lognormal", "matrix"),
         optionalPath(c.optionalString("network.latency-matrix")),
@@ -179,11 +217,19 @@ public final class ConfigLoader {
     if ("matrix".equals(net.latency()) && net.latencyMatrix() == null) {
       throw new ConfigError("config key 'network.latency-matrix' must name a CSV file when network.latency = matrix");
     }
+    return net;
+  }
+
+  private static SimConfig.Devices devices(StrictConfig c) {
     SimConfig.Devices devices = new SimConfig.Devices(
         c.number("devices.gflops", 0, true, 1e9),
         c.number("devices.gflops-sigma", 0, false, 10),
         c.number("devices.slow-fraction", 0, false, 1),
         c.number("devices.slow-factor", 1, false, 1e9));
+    return devices;
+  }
+
+  private static SimConfig.Privacy privacy(StrictConfig c) {
     String mech = c.choice("privacy.mechanism", "none", "gaussian", "rqm");
     int levels = c.integer("privacy.rqm-levels", 2, 65536);
     double keep = c.number("privacy.rqm-keep-prob", 0, true, 1);
@@ -198,16 +244,7 @@ public final class ConfigLoader {
         c.number("privacy.rqm-range-ratio", 0, true, 1e9),
         c.number("privacy.delta", 0, true, 0.999999),
         c.isSet("privacy.budget-epsilon") ? c.number("privacy.budget-epsilon", 0, true, 1e12) : Double.POSITIVE_INFINITY);
-    String outDir = c.optionalString("output.dir");
-    SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
-    return new SimConfig(
-        c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data, model,
-        clients, training, server, net, devices, privacy,
-        new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
-            c.bool("codec-stochastic")),
-        diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
-        c.integer("simulation.compute-threads", 0, 1024), output,
-        c.raw());
+    return privacy;
   }
 
   private static SimConfig.Modest modest(StrictConfig c) {

@@ -46,7 +46,10 @@ public record SimConfig(
   /** @param normalize {@code standard} (image datasets: the training set's pixel mean and std) or {@code none} */
   public record Data(
       String dataset, Path dir, boolean fetch, String normalize, String partition, double dirichletAlpha,
-      int minPartitionSize, int shardsPerClient, int testSubset, Synthetic synthetic, Leaf leaf) {}
+      int minPartitionSize, int shardsPerClient, int testSubset, Synthetic synthetic, Leaf leaf, Files files) {}
+
+  /** A user's own data (csv, npy, image-folder): where the splits are, and which CSV columns are labels and users. */
+  public record Files(Path train, Path test, String labelColumn, String groupColumn) {}
 
   /** LEAF Synthetic(alpha, beta) generator settings. */
   public record Synthetic(

@@ -1,15 +1,20 @@
 package dev.starling.app.experiment;
 
 import dev.starling.app.config.SimConfig;
+import dev.starling.node.data.CsvReader;
 import dev.starling.node.data.DataFormatException;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.data.DatasetFetcher;
 import dev.starling.node.data.IdxReader;
+import dev.starling.node.data.ImageFolderReader;
 import dev.starling.node.data.ImageDataset;
 import dev.starling.node.data.LeafJsonReader;
+import dev.starling.node.data.NumpyDatasets;
 import dev.starling.node.data.SyntheticLeaf;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Loads (and if allowed fetches) the train and test sets a config names. */
@@ -35,6 +40,19 @@ public final class DataLoader {
         }
         yield new Loaded(train, test, DatasetFetcher.sha256(
             (d.leaf().train().toAbsolutePath() + "|" + d.leaf().test().toAbsolutePath()).getBytes(StandardCharsets.UTF_8)));
+      }
+      case "csv" -> {
+        CsvReader.Split split = CsvReader.read(d.files().train(), d.files().test(), d.files().labelColumn(),
+            d.files().groupColumn());
+        yield new Loaded(split.train(), split.test(), filesHash(d.files()));
+      }
+      case "npy" -> {
+        NumpyDatasets.Split split = NumpyDatasets.read(d.files().train(), d.files().test());
+        yield normalized(d, split.train(), split.test(), filesHash(d.files()));
+      }
+      case "image-folder" -> {
+        ImageFolderReader.Split split = ImageFolderReader.read(d.files().train(), d.files().test());
+        yield normalized(d, split.train(), split.test(), filesHash(d.files()));
       }
       default -> throw new IllegalStateException(d.dataset());
     };
@@ -73,10 +91,31 @@ public final class DataLoader {
         base.resolve("train-labels-idx1-ubyte" + suffix), 10);
     ImageDataset test = IdxReader.images(d.dataset() + "/test", base.resolve("t10k-images-idx3-ubyte" + suffix),
         base.resolve("t10k-labels-idx1-ubyte" + suffix), 10);
-    if (d.normalize().equals("standard")) { // both splits with the training set's statistics
-      double[] st = train.pixelStats();
-      return new Loaded(train.standardized(st[0], st[1]), test.standardized(st[0], st[1]), hash);
+    return normalized(d, train, test, hash);
+  }
+
+  /** Image bytes standardized with the training set's statistics (both splits) when data.normalize = standard. */
+  private static Loaded normalized(SimConfig.Data d, Dataset train, Dataset test, String hash) {
+    if (d.normalize().equals("standard") && train instanceof ImageDataset tr && test instanceof ImageDataset te) {
+      double[] st = tr.pixelStats();
+      return new Loaded(tr.standardized(st[0], st[1]), te.standardized(st[0], st[1]), hash);
     }
     return new Loaded(train, test, hash);
+  }
+
+  /** The content hash of a user's files (every file of a directory, in path order). */
+  private static String filesHash(SimConfig.Files f) {
+    StringBuilder sb = new StringBuilder();
+    for (Path root : List.of(f.train(), f.test())) {
+      try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+        for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+          sb.append(root.relativize(p).toString().replace('\\', '/')).append(' ').append(DatasetFetcher.sha256(p)).append('\n');
+        }
+      } catch (java.io.IOException e) {
+        throw new DataFormatException(root + ": cannot read (" + e.getMessage() + ")");
+      }
+      sb.append("--\n");
+    }
+    return DatasetFetcher.sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 }
