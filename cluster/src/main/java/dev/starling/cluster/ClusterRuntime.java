@@ -2,16 +2,13 @@ package dev.starling.cluster;
 
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.Network;
-import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.Frame;
 import dev.starling.node.wire.proto.RunDone;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -40,32 +37,25 @@ import org.slf4j.LoggerFactory;
  * <p>Each local node id has two endpoint actors, {@code /user/net-<id>} for single-frame messages
  * on Artery's ordinary stream and {@code /user/bulk-<id>} for the frames of large messages on the
  * large-message stream, registered with the cluster Receptionist under {@code starling-net-<id>}
- * and {@code starling-bulk-<id>}. A directory actor subscribes to every member's keys, so a send
- * finds its route without a lookup. Sending serializes the envelope once and cuts it into frames
- * (slices of that one array); receiving validates and reassembles them ({@link FrameAssembler})
- * and hands the envelope to the node's bound inbox. A {@code RunDone} envelope goes to the
- * run-done handler instead.
+ * and {@code starling-bulk-<id>}; {@link Routes} keeps the routes to every member's endpoints.
+ * Sending serializes the envelope once and cuts it into frames (slices of that one array) for the
+ * {@link Outbox}; an {@link Endpoint} validates and reassembles them and hands the envelope to the
+ * node's bound inbox (a {@code RunDone} to the run-done handler).
  */
 public final class ClusterRuntime implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterRuntime.class);
-  private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(120);
 
   private final ActorSystem<SpawnRequest> system;
   private final ClusterSettings settings;
   private final SortedSet<Integer> members;
-  private final Map<Integer, ActorRef<Frame>> inlineRoutes = new ConcurrentHashMap<>();
-  private final Map<Integer, ActorRef<Frame>> bulkRoutes = new ConcurrentHashMap<>();
+  private final Routes routes;
+  private final Outbox outbox;
+  private final Traffic traffic = new Traffic();
   private final Map<Integer, AtomicReference<ActorRef<Inbound>>> inboxes = new ConcurrentHashMap<>();
   /** Local node id to its inline and bulk endpoints. */
   private final Map<Integer, List<ActorRef<Object>>> endpoints = new ConcurrentHashMap<>();
   private final AtomicLong transferIds = new AtomicLong(System.nanoTime() & 0x7FFF_FFFF_FFFFL);
-  private final AtomicLong bytesSent = new AtomicLong();
-  private final AtomicLong bytesReceived = new AtomicLong();
-  private final AtomicLong messagesSent = new AtomicLong();
-  private final AtomicLong messagesReceived = new AtomicLong();
-  private final AtomicLong rejected = new AtomicLong();
-  private final AtomicLong unrouted = new AtomicLong();
   private volatile BiConsumer<Integer, RunDone> runDone = (from, r) -> {};
 
   /** Asks the guardian to spawn a top-level actor (under /user). */
@@ -74,6 +64,8 @@ public final class ClusterRuntime implements AutoCloseable {
   private ClusterRuntime(ClusterSettings settings, Collection<Integer> members) {
     this.settings = settings;
     this.members = new TreeSet<>(members);
+    this.routes = new Routes(this.members);
+    this.outbox = new Outbox(routes, traffic, settings.maxMessageBytes());
     this.system = ActorSystem.create(Behaviors.receive((ctx, msg) -> {
       try {
         msg.created().complete(ctx.spawn(msg.behavior(), msg.name()));
@@ -82,7 +74,7 @@ public final class ClusterRuntime implements AutoCloseable {
       }
       return Behaviors.same();
     }), settings.systemName(), settings.pekkoConfig());
-    spawn("directory", directory());
+    spawn("directory", routes.directory(system.receptionist(), outbox::flush));
   }
 
   /**
@@ -95,11 +87,11 @@ public final class ClusterRuntime implements AutoCloseable {
   }
 
   public static ServiceKey<Frame> inlineKey(int id) {
-    return ServiceKey.create(Frame.class, "starling-net-" + id);
+    return Routes.inlineKey(id);
   }
 
   public static ServiceKey<Frame> bulkKey(int id) {
-    return ServiceKey.create(Frame.class, "starling-bulk-" + id);
+    return Routes.bulkKey(id);
   }
 
   public ActorSystem<?> system() {
@@ -160,81 +152,20 @@ public final class ClusterRuntime implements AutoCloseable {
     FrameAssembler.Encoded enc = FrameAssembler.encode(env); // nothing of size is copied
     int size = enc.bytes().size();
     if (size > settings.maxMessageBytes()) {
-      rejected.incrementAndGet();
+      traffic.rejected.incrementAndGet();
       LOG.error("node {} did not send a {}-byte {} to node {}: larger than max-message-bytes = {}", from, size,
           env.getBodyCase(), to, settings.maxMessageBytes());
       return;
     }
     boolean inline = size <= ClusterSettings.INLINE_BYTES;
     int chunk = inline ? Math.max(size, 1) : settings.chunkBytes();
-    Outgoing o = new Outgoing(from, to, inline, env.getBodyCase(), size,
-        FrameAssembler.split(from, transferIds.getAndIncrement(), enc, chunk), System.nanoTime() + HOLD.toNanos());
-    synchronized (pending) {
-      if (!pending.isEmpty() || !deliver(o)) {
-        // No route yet (a member that just joined or restarted is known to the Receptionist a
-        // moment later): hold the message briefly rather than lose it. Order is kept.
-        if (pendingBytes + o.bytes() > settings.maxMessageBytes()) {
-          unrouted.incrementAndGet();
-          LOG.warn("node {} has no route to node {} and {} bytes already wait; dropped {}", from, to, pendingBytes,
-              o.kind());
-          return;
-        }
-        pending.add(o);
-        pendingBytes += o.bytes();
-        flushPending();
-      }
-    }
-  }
-
-  /** How long a message waits for a route to its destination before it is dropped. */
-  private static final Duration HOLD = Duration.ofSeconds(15);
-
-  private record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, List<Frame> frames,
-      long expiresNanos) {}
-
-  private final java.util.ArrayDeque<Outgoing> pending = new java.util.ArrayDeque<>();
-  private long pendingBytes;
-
-  /** Sends {@code o} if its destination has a route; false otherwise. */
-  private boolean deliver(Outgoing o) {
-    ActorRef<Frame> route = (o.inline() ? inlineRoutes : bulkRoutes).get(o.to());
-    if (route == null) {
-      return false;
-    }
-    for (Frame f : o.frames()) {
-      route.tell(f);
-    }
-    bytesSent.addAndGet(o.bytes());
-    messagesSent.incrementAndGet();
-    return true;
-  }
-
-  /** Sends held messages whose route is now known (per destination in order); drops expired ones. */
-  private void flushPending() {
-    synchronized (pending) {
-      long now = System.nanoTime();
-      Set<Integer> blocked = new HashSet<>();
-      for (var it = pending.iterator(); it.hasNext(); ) {
-        Outgoing o = it.next();
-        if (!blocked.contains(o.to()) && deliver(o)) {
-          it.remove();
-          pendingBytes -= o.bytes();
-        } else if (now - o.expiresNanos() > 0) {
-          it.remove();
-          pendingBytes -= o.bytes();
-          unrouted.incrementAndGet();
-          LOG.warn("node {} found no route to node {} within {} s (not registered, or gone); dropped {}", o.from(), o.to(),
-              HOLD.toSeconds(), o.kind());
-        } else {
-          blocked.add(o.to());
-        }
-      }
-    }
+    outbox.send(new Outbox.Outgoing(from, to, inline, env.getBodyCase(), size,
+        FrameAssembler.split(from, transferIds.getAndIncrement(), enc, chunk), System.nanoTime() + Outbox.HOLD.toNanos()));
   }
 
   /** The current route to node {@code id}'s inline or bulk endpoint, or null (for diagnostics and tests). */
   public ActorRef<Frame> route(int id, boolean bulk) {
-    return (bulk ? bulkRoutes : inlineRoutes).get(id);
+    return routes.get(id, !bulk);
   }
 
   /** Sends a RunDone from local node {@code from} to every other member. */
@@ -247,134 +178,18 @@ public final class ClusterRuntime implements AutoCloseable {
     }
   }
 
-  private record Sweep() {}
-
-  /** One receiving endpoint: validates and reassembles frames, delivers envelopes. */
   private Behavior<Object> endpoint(int id, AtomicReference<ActorRef<Inbound>> inbox) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay("sweep", new Sweep(), Duration.ofSeconds(10));
-      // Frames of a single-frame message are never held; chunk size bounds frames of large ones.
-      FrameAssembler assembler = new FrameAssembler(settings.chunkBytes(), settings.maxMessageBytes(),
-          2 * settings.maxMessageBytes(), members::contains);
-      return Behaviors.receive(Object.class)
-          .onMessage(Sweep.class, s -> {
-            int n = assembler.expire(System.nanoTime() - TRANSFER_TIMEOUT.toNanos());
-            if (n > 0) {
-              rejected.addAndGet(n);
-              LOG.warn("node {} dropped {} transfer(s) unfinished after {} s", id, n, TRANSFER_TIMEOUT.toSeconds());
-            }
-            return Behaviors.same();
-          })
-          .onMessage(Frame.class, f -> {
-            bytesReceived.addAndGet(f.getData().size());
-            Envelope env;
-            try {
-              var done = assembler.accept(f, System.nanoTime());
-              if (done.isEmpty()) {
-                return Behaviors.same();
-              }
-              env = done.get();
-            } catch (InvalidMessageException e) {
-              rejected.incrementAndGet();
-              LOG.warn("node {} rejected a message: {}", id, e.getMessage());
-              return Behaviors.same();
-            }
-            messagesReceived.incrementAndGet();
-            if (env.getBodyCase() == Envelope.BodyCase.RUN_DONE) {
-              runDone.accept(env.getSender(), env.getRunDone());
-              return Behaviors.same();
-            }
-            ActorRef<Inbound> to = inbox.get();
-            if (to != null) {
-              to.tell(new Inbound(env.getSender(), env));
-            }
-            return Behaviors.same();
-          })
-          .onAnyMessage(m -> {
-            LOG.warn("node {} ignored a {}", id, m.getClass().getName());
-            return Behaviors.same();
-          })
-          .build();
-    }));
-  }
-
-  /** Keeps the routes to every member's endpoints current from the Receptionist. */
-  private static final Object FLUSH = "flush";
-
-  private Behavior<Object> directory() {
-    return Behaviors.setup(ctx -> {
-      ActorRef<Receptionist.Listing> self = ctx.getSelf().narrow();
-      for (int id : members) {
-        system.receptionist().tell(Receptionist.subscribe(inlineKey(id), self));
-        system.receptionist().tell(Receptionist.subscribe(bulkKey(id), self));
-      }
-      Map<ServiceKey<Frame>, Set<ActorRef<Frame>>> seen = new java.util.HashMap<>(); // this actor's alone
-      return Behaviors.withTimers(timers -> {
-        timers.startTimerWithFixedDelay("flush", FLUSH, Duration.ofMillis(500));
-        return Behaviors.<Object>receiveMessage(msg -> {
-          if (msg instanceof Receptionist.Listing listing) {
-            for (int id : members) {
-              update(listing, inlineKey(id), id, inlineRoutes, seen);
-              update(listing, bulkKey(id), id, bulkRoutes, seen);
-            }
-          }
-          flushPending();
-          return Behaviors.same();
-        });
-      }).narrow();
-    });
-  }
-
-  private static void update(Receptionist.Listing listing, ServiceKey<Frame> key, int id,
-      Map<Integer, ActorRef<Frame>> routes, Map<ServiceKey<Frame>, Set<ActorRef<Frame>>> seen) {
-    if (!listing.isForKey(key)) {
-      return;
-    }
-    Set<ActorRef<Frame>> now = listing.getServiceInstances(key);
-    Set<ActorRef<Frame>> before = seen.getOrDefault(key, Set.of());
-    seen.put(key, Set.copyOf(now));
-    // A restarted member registers again before its old incarnation is removed: prefer the new one.
-    Set<ActorRef<Frame>> added = new HashSet<>(now);
-    added.removeAll(before);
-    ActorRef<Frame> current = routes.get(id);
-    if (!added.isEmpty()) {
-      routes.put(id, added.iterator().next());
-    } else if (current != null && !now.contains(current)) {
-      if (now.isEmpty()) {
-        routes.remove(id);
-      } else {
-        routes.put(id, now.iterator().next());
-      }
-    }
+    return Endpoint.behavior(id, inbox, settings, members, traffic, () -> runDone);
   }
 
   /** Whether routes to every one of {@code ids} are known, waiting up to {@code timeout}. */
   public boolean awaitRoutes(Collection<Integer> ids, Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      boolean all = true;
-      for (int id : ids) {
-        all &= inlineRoutes.containsKey(id) && bulkRoutes.containsKey(id);
-      }
-      if (all) {
-        return true;
-      }
-      if (System.nanoTime() > end) {
-        return false;
-      }
-      Thread.sleep(100);
-    }
+    return routes.await(ids, timeout);
   }
 
   /** Ids among {@code ids} with no route yet. */
   public SortedSet<Integer> missing(Collection<Integer> ids) {
-    SortedSet<Integer> out = new TreeSet<>();
-    for (int id : ids) {
-      if (!inlineRoutes.containsKey(id) || !bulkRoutes.containsKey(id)) {
-        out.add(id);
-      }
-    }
-    return out;
+    return routes.missing(ids);
   }
 
   /** Whether this member became Up within {@code timeout}. */
@@ -395,8 +210,8 @@ public final class ClusterRuntime implements AutoCloseable {
       long unrouted) {}
 
   public Stats stats() {
-    return new Stats(bytesSent.get(), bytesReceived.get(), messagesSent.get(), messagesReceived.get(), rejected.get(),
-        unrouted.get());
+    return new Stats(traffic.bytesSent.get(), traffic.bytesReceived.get(), traffic.messagesSent.get(),
+        traffic.messagesReceived.get(), traffic.rejected.get(), traffic.unrouted.get());
   }
 
   /** Leaves the cluster gracefully and stops the actor system. */

@@ -24,7 +24,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -69,27 +68,6 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
 
   private enum Purpose { AGGREGATORS, PARTICIPANTS }
 
-  /** One run of findAvailable (section 1.3). */
-  private final class Probe {
-    final long id;
-    final long index;
-    final int count;
-    final int[] order;
-    final Consumer<List<Integer>> then;
-    int next;
-    final TreeMap<Integer, Double> outstanding = new TreeMap<>();
-    final List<Integer> found = new ArrayList<>();
-    boolean done;
-
-    Probe(long id, long index, int count, int[] order, Consumer<List<Integer>> then) {
-      this.id = id;
-      this.index = index;
-      this.count = count;
-      this.order = order;
-      this.then = then;
-    }
-  }
-
   /** An open aggregation of the trained models for one sample index. */
   private static final class Aggregation {
     final TreeMap<Integer, float[]> models = new TreeMap<>();
@@ -114,8 +92,6 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private record AggTimeout(long index) {}
 
   private record AckTimeout(long round) {}
-
-  private record ProbeTick(long probe) {}
 
   private final NodePorts ports;
   private final PeerSetup setup;
@@ -145,8 +121,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private final TreeMap<Long, Aggregation> aggregations = new TreeMap<>();
   private long maxCompleted;
 
-  private final TreeMap<Long, Probe> probes = new TreeMap<>();
-  private long nextProbe = 1;
+  private final LivenessProbe liveness;
 
   public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Params params, View initialView,
       boolean startOnline) {
@@ -165,6 +140,23 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     this.numParams = setup.initial().length;
     this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x4D6F44655354L));
     this.codecRng = PeerTraining.codecRng(setup, self);
+    this.liveness = new LivenessProbe(self, ports.clock(), timers, params.pingInterval(), params.pingTimeout(),
+        new LivenessProbe.Host() {
+          @Override
+          public int[] order(long k, Set<Integer> excluded) {
+            return ModestPeer.this.order(k, excluded);
+          }
+
+          @Override
+          public void ping(int node, long nonce) {
+            ModestPeer.this.ping(node, nonce);
+          }
+
+          @Override
+          public void dead(int node) {
+            declareDead(node);
+          }
+        });
     this.view = initialView;
     this.viewMaxActive = initialView.maxLastActive();
     this.online = startOnline;
@@ -218,91 +210,9 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     pendingJoins.clear();
   }
 
-  /** findAvailable(k, count): probes order(k) and calls {@code then} with up to {@code count} live nodes. */
-  private void findAvailable(long k, int count, Set<Integer> excluded, Consumer<List<Integer>> then) {
-    Probe p = new Probe(nextProbe++, k, count, order(k, excluded), then);
-    probes.put(p.id, p);
-    int first = Math.min(count, p.order.length);
-    p.next = first;
-    for (int i = 0; i < first && !p.done; i++) {
-      probe(p, p.order[i]);
-    }
-    if (!p.done) {
-      if (p.outstanding.isEmpty()) {
-        finish(p);
-      } else {
-        timers.startTimerWithFixedDelay(new ProbeTick(p.id), new PeerCommand.Timer(new ProbeTick(p.id)),
-            params.pingInterval());
-      }
-    }
-  }
-
-  private void probe(Probe p, int j) {
-    if (j == self) {
-      p.found.add(j);
-      if (p.found.size() >= p.count) {
-        finish(p);
-      }
-      return;
-    }
-    p.outstanding.put(j, ports.clock().nowSeconds() + params.pingTimeout().toNanos() / 1e9);
-    ping(j, p.id);
-  }
-
   private void ping(int j, long nonce) {
     send(j, Envelope.newBuilder().setPing(Ping.newBuilder().setRound(roundEstimate()).setMembership(advIdx - 1)
         .setNonce(nonce)));
-  }
-
-  private void finish(Probe p) {
-    if (p.done) {
-      return;
-    }
-    p.done = true;
-    probes.remove(p.id);
-    timers.cancel(new ProbeTick(p.id));
-    p.then.accept(List.copyOf(p.found));
-  }
-
-  private void onProbeTick(long id) {
-    Probe p = probes.get(id);
-    if (p == null) {
-      timers.cancel(new ProbeTick(id));
-      return;
-    }
-    double now = ports.clock().nowSeconds();
-    List<Integer> dead = new ArrayList<>();
-    for (Map.Entry<Integer, Double> e : p.outstanding.entrySet()) {
-      if (now >= e.getValue() - 1e-9) {
-        dead.add(e.getKey());
-      }
-    }
-    for (int j : dead) {
-      p.outstanding.remove(j);
-      declareDead(j);
-    }
-    if (!dead.isEmpty() && !p.done) {
-      // Replace the dead, over-probing by the dead-to-alive ratio seen so far so that a mass crash
-      // costs a few ping timeouts rather than one per dead node in hash order.
-      int need = p.count - p.found.size() - p.outstanding.size();
-      int alive = Math.max(1, p.found.size());
-      int factor = (int) Math.min(4, Math.max(1, Math.ceil((double) p.next / alive)));
-      for (int i = 0; i < need * factor && p.next < p.order.length && !p.done; i++) {
-        probe(p, p.order[p.next++]);
-      }
-    }
-    if (p.done) {
-      return;
-    }
-    if (p.outstanding.isEmpty()) {
-      finish(p);
-      return;
-    }
-    for (int j : p.outstanding.keySet()) {
-      if (!dead.contains(j)) {
-        ping(j, p.id);
-      }
-    }
   }
 
   /**
@@ -371,10 +281,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       online = false;
       epoch++;
       // A crash loses everything volatile; a leave abandons it.
-      for (Probe p : probes.values()) {
-        timers.cancel(new ProbeTick(p.id));
-      }
-      probes.clear();
+      liveness.clear();
       for (long idx : aggregations.keySet()) {
         timers.cancel(new AggTimeout(idx));
       }
@@ -481,15 +388,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
 
   private void onPong(int from, Pong p) {
     touch(from, p.getRound(), p.getMembership());
-    Probe probe = probes.get(p.getNonce());
-    if (probe != null && probe.outstanding.remove(from) != null) {
-      probe.found.add(from);
-      if (probe.found.size() >= probe.count) {
-        finish(probe);
-      } else if (probe.outstanding.isEmpty() && probe.next >= probe.order.length) {
-        finish(probe);
-      }
-    }
+    liveness.pong(from, p.getNonce());
   }
 
   private void touch(int from, long round, long membership) {
@@ -560,7 +459,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private void sendForward() {
     Forward f = forward;
     f.probing = true;
-    findAvailable(f.round + 1, params.aggregators(), f.tried, found -> {
+    liveness.findAvailable(f.round + 1, params.aggregators(), f.tried, found -> {
       if (forward != f) {
         return;
       }
@@ -649,7 +548,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     }
     float[] avg = PeerTraining.mean(agg.models.values(), agg.models.size());
     List<Integer> contributors = List.copyOf(agg.models.keySet());
-    findAvailable(idx, params.sampleSize(), Set.of(), participants -> {
+    liveness.findAvailable(idx, params.sampleSize(), Set.of(), participants -> {
       if (!online) {
         return;
       }
@@ -691,8 +590,8 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       return this;
     }
     Object key = t.key();
-    if (key instanceof ProbeTick p) {
-      onProbeTick(p.probe());
+    if (key instanceof LivenessProbe.Tick p) {
+      liveness.onTick(p.probe());
     } else if (key instanceof AggTimeout a) {
       Aggregation agg = aggregations.get(a.index());
       if (agg != null && a.index() > maxCompleted) {
