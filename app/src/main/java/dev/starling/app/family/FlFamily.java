@@ -16,19 +16,11 @@ import dev.starling.aggregator.TrimmedMean;
 import dev.starling.app.config.ConfigError;
 import dev.starling.app.config.SimConfig;
 import dev.starling.app.experiment.DataLoader;
-import dev.starling.app.experiment.FlSimulation;
 import dev.starling.app.experiment.FlWorld;
-import dev.starling.app.member.ClusterConfig;
-import dev.starling.app.member.FlMembers;
-import dev.starling.app.member.MemberContext;
-import dev.starling.app.report.MetricsRow;
-import dev.starling.app.report.RunResult;
-import dev.starling.app.report.RunWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,7 +28,7 @@ import java.util.function.Function;
  * with a server optimizer (the strategy: FedAvg, FedAvgM, FedProx, FedAdam, FedYogi, FedAdagrad)
  * after an aggregation rule (mean or a robust one: median, trimmed mean, (multi-)Krum).
  */
-public final class FlFamily implements AlgorithmFamily {
+public final class FlFamily extends ServerFamily {
 
   /** A server-side strategy: how the aggregated update moves the global model, and its defaults. */
   record Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer) {}
@@ -67,11 +59,6 @@ public final class FlFamily implements AlgorithmFamily {
   @Override
   public List<String> algorithms() {
     return List.copyOf(STRATEGIES.keySet());
-  }
-
-  @Override
-  public boolean serverless() {
-    return false;
   }
 
   /** The strategy's server step, and FedProx's proximal coefficient where it applies. */
@@ -108,31 +95,10 @@ public final class FlFamily implements AlgorithmFamily {
         .toList());
   }
 
-  @Override
-  public String nodes(SimConfig cfg) {
-    return cfg.clients() + " clients";
-  }
-
   /** The world of an FL run: data split, model, privacy, and the strategy and rule the config names. */
-  static FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
+  @Override
+  protected FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
     SimConfig.Server s = cfg.server();
     return new FlWorld(cfg, data, RULES.get(s.aggregator()).apply(s), STRATEGIES.get(cfg.algorithm()).optimizer().apply(s));
-  }
-
-  @Override
-  public RunResult simulate(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
-    return FlSimulation.run(cfg, world(cfg, data), writer, progress);
-  }
-
-  @Override
-  public ClusterConfig.Layout layout() {
-    return ClusterConfig.Layout.SERVER_AND_CLIENTS;
-  }
-
-  @Override
-  public int runMember(MemberContext member) throws InterruptedException {
-    FlWorld world = world(member.cfg(), member.data());
-    return member.me().role() == ClusterConfig.Role.SERVER ? FlMembers.server(member, world)
-        : FlMembers.client(member, world);
   }
 }

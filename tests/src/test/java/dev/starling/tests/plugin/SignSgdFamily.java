@@ -6,25 +6,18 @@ import dev.starling.aggregator.FedAvg;
 import dev.starling.aggregator.ServerOptimizer;
 import dev.starling.app.config.SimConfig;
 import dev.starling.app.experiment.DataLoader;
-import dev.starling.app.experiment.FlSimulation;
 import dev.starling.app.experiment.FlWorld;
-import dev.starling.app.family.AlgorithmFamily;
-import dev.starling.app.member.ClusterConfig;
-import dev.starling.app.member.FlMembers;
-import dev.starling.app.member.MemberContext;
-import dev.starling.app.report.MetricsRow;
-import dev.starling.app.report.RunResult;
-import dev.starling.app.report.RunWriter;
+import dev.starling.app.family.ServerFamily;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * A user's algorithm family, registered only through
  * {@code META-INF/services/dev.starling.app.family.AlgorithmFamily}: FL whose server moves every
  * coordinate by the sign of the averaged update (signSGD on the server). It is what a user's own
- * jar would hold: one class, one registration, nothing of Starling edited.
+ * jar would hold: one class (FL's simulation, layout and members come from {@link ServerFamily}),
+ * one registration, nothing of Starling edited.
  */
-public final class SignSgdFamily implements AlgorithmFamily {
+public final class SignSgdFamily extends ServerFamily {
 
   /** The server step: {@code global += lr * sign(delta)}. */
   static final class SignStep implements ServerOptimizer {
@@ -58,37 +51,12 @@ public final class SignSgdFamily implements AlgorithmFamily {
   }
 
   @Override
-  public boolean serverless() {
-    return false;
-  }
-
-  @Override
   public Config defaults(String algorithm) {
     return ConfigFactory.parseString("server.learning-rate = 0.01");
   }
 
-  private static FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
+  @Override
+  protected FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
     return new FlWorld(cfg, data, new FedAvg(), new SignStep(cfg.server().learningRate()));
-  }
-
-  @Override
-  public String nodes(SimConfig cfg) {
-    return cfg.clients() + " clients";
-  }
-
-  @Override
-  public RunResult simulate(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress) {
-    return FlSimulation.run(cfg, world(cfg, data), writer, progress);
-  }
-
-  @Override
-  public ClusterConfig.Layout layout() {
-    return ClusterConfig.Layout.SERVER_AND_CLIENTS;
-  }
-
-  @Override
-  public int runMember(MemberContext member) throws InterruptedException {
-    FlWorld w = world(member.cfg(), member.data());
-    return member.me().role() == ClusterConfig.Role.SERVER ? FlMembers.server(member, w) : FlMembers.client(member, w);
   }
 }
