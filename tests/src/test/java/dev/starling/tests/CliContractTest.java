@@ -111,4 +111,15 @@ class CliContractTest {
         "cluster.checkpoint=off"), "already holds a run");
     assertEquals(rows, Files.readString(done.resolve("metrics.csv")));
   }
+
+  @Test
+  void aDataSplitThatCannotBeMadeIsOneLineAndLeavesTheOutputReusable() throws IOException {
+    Path out = dir.resolve("split");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--out", out.toString(), "--quiet", "--set", "rounds=1",
+        "--set", "data.partition=shards", "--set", "data.shards-per-client=1000"), "data.partition", "shards", "100000");
+    assertFalse(Files.exists(out), "a run that failed before its first round leaves nothing");
+    Cli.Result ok = Cli.run("simulate", config(), "--out", out.toString(), "--quiet", "--set", "rounds=1");
+    assertEquals(0, ok.exitCode(), ok.err());
+    assertEquals(2, Files.readAllLines(out.resolve("metrics.csv")).size());
+  }
 }

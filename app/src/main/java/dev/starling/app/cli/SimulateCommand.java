@@ -4,6 +4,7 @@ import dev.starling.app.config.ConfigLoader;
 import dev.starling.app.config.SimConfig;
 import dev.starling.app.family.AlgorithmFamily;
 import dev.starling.app.family.Families;
+import dev.starling.node.UserError;
 import dev.starling.app.experiment.DataLoader;
 import dev.starling.app.report.MetricsRow;
 import dev.starling.app.report.Provenance;
@@ -75,7 +76,12 @@ public final class SimulateCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "%s: %s, %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
             cfg.name(), cfg.algorithm(), family.nodes(cfg), totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
       }
-      result = family.simulate(cfg, data, writer, progress::update);
+      try {
+        result = family.simulate(cfg, data, writer, progress::update);
+      } catch (UserError e) {
+        writer.discardIfEmpty(); // found while building the nodes: nothing was computed
+        throw e;
+      }
       progress.finish();
       summary = writer.finish(result, cfg.resolved(), Provenance.of(cfg.data().dataset(), data.sha256()), cfg.output().plot());
     }

@@ -109,9 +109,14 @@ public final class Components {
 
   /** The training data split into {@code n} parts with the run's partition seed. */
   static int[][] partition(SimConfig cfg, DataLoader.Loaded data, int n) {
-    return partitioner(cfg.data()).partition(data.train().labels(), data.train().groups(), n,
-        org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(
-            dev.starling.node.runtime.Seeds.derive(cfg.seed(), 1)));
+    try {
+      return partitioner(cfg.data()).partition(data.train().labels(), data.train().groups(), n,
+          org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(
+              dev.starling.node.runtime.Seeds.derive(cfg.seed(), 1)));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigError("config key 'data.partition': '" + cfg.data().partition() + "' cannot split "
+          + data.train().name() + " (" + data.train().size() + " samples) over " + n + " nodes: " + e.getMessage());
+    }
   }
 
   /** The evaluation set: the test data, or its first {@code data.test-subset} samples. */

@@ -27,9 +27,12 @@ public final class RunWriter implements AutoCloseable {
   private final Path dir;
   private final BufferedWriter metrics;
   private final BufferedWriter participants;
+  private final boolean createdDir;
+  private int rows;
 
   public RunWriter(Path dir) {
     this.dir = dir;
+    this.createdDir = !Files.exists(dir);
     try {
       Files.createDirectories(dir);
       metrics = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8);
@@ -49,6 +52,7 @@ public final class RunWriter implements AutoCloseable {
   }
 
   public void row(MetricsRow row, List<Integer> invited, List<Integer> aggregated) {
+    rows++;
     try {
       metrics.write(row.toCsv());
       metrics.write('\n');
@@ -178,6 +182,32 @@ public final class RunWriter implements AutoCloseable {
       throw new UncheckedIOException("cannot write results to " + dir + ": " + e.getMessage(), e);
     }
     return s;
+  }
+
+  /**
+   * A run that stopped before its first row (bad input found while building the nodes) leaves
+   * nothing behind: its files are removed, and the directory if this writer made it, so the same
+   * {@code --out} can be used again once the input is fixed.
+   */
+  public void discardIfEmpty() {
+    if (rows > 0) {
+      return;
+    }
+    try {
+      close();
+      for (String f : List.of("metrics.csv", "participants.csv", "devices.csv", "failures.csv")) {
+        Files.deleteIfExists(dir.resolve(f));
+      }
+      if (createdDir) {
+        try (var rest = Files.list(dir)) {
+          if (rest.findAny().isEmpty()) {
+            Files.delete(dir);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean up " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
