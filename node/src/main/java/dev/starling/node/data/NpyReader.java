@@ -20,7 +20,9 @@ import java.util.zip.ZipInputStream;
  * NumPy arrays: {@code .npy} files (format versions 1 to 3) and {@code .npz} archives of them
  * (as written by {@code numpy.save} and {@code numpy.savez[_compressed]}). Little-endian or
  * single-byte dtypes ({@code f4 f8 u1 i1 i2 i4 i8 u2 u4}), C order. The header is validated
- * before any data is allocated: the declared shape must match the bytes present.
+ * before any data is allocated: the declared shape must match the bytes present. Pure Java on
+ * purpose: ND4J's reader would bring native code onto the data path, where results must not
+ * depend on the machine.
  */
 public final class NpyReader {
 
@@ -47,17 +49,18 @@ public final class NpyReader {
       int n = (int) count();
       float[] out = new float[n];
       ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      int kind = KINDS.indexOf(dtype.substring(1)); // decided once, not per element
       for (int i = 0; i < n; i++) {
-        double v = switch (dtype.substring(1)) {
-          case "f4" -> b.getFloat();
-          case "f8" -> b.getDouble();
-          case "u1" -> b.get() & 0xff;
-          case "i1" -> b.get();
-          case "i2" -> b.getShort();
-          case "u2" -> b.getShort() & 0xffff;
-          case "i4" -> b.getInt();
-          case "u4" -> b.getInt() & 0xffffffffL;
-          case "i8" -> b.getLong();
+        double v = switch (kind) {
+          case 0 -> b.getFloat();
+          case 1 -> b.getDouble();
+          case 2 -> b.get() & 0xff;
+          case 3 -> b.get();
+          case 4 -> b.getShort();
+          case 5 -> b.getShort() & 0xffff;
+          case 6 -> b.getInt();
+          case 7 -> b.getInt() & 0xffffffffL;
+          case 8 -> b.getLong();
           default -> throw new IllegalStateException(dtype);
         };
         float f = (float) v;
@@ -91,6 +94,9 @@ public final class NpyReader {
       return out;
     }
   }
+
+  /** The dtypes read, in the order {@link Array#floats} switches on. */
+  private static final java.util.List<String> KINDS = java.util.List.of("f4", "f8", "u1", "i1", "i2", "u2", "i4", "u4", "i8");
 
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
