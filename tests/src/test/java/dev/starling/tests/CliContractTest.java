@@ -65,6 +65,18 @@ class CliContractTest {
   }
 
   @Test
+  void aMissingPluginAnUnknownModelTypeAndStateWithPrivacyAreUsageErrors() {
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--plugin", "no/such/plugin.jar"),
+        "--plugin", "no/such/plugin.jar");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--set", "model.type=resnet"),
+        "model.type", "resnet", "logreg");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--set", "algorithm=scaffold",
+        "--set", "privacy.mechanism=gaussian"), "privacy.mechanism", "scaffold", "none");
+    assertOneLineUsageError(Cli.run("simulate", config(), "--quiet", "--set", "server.federated-eval.holdout=1.5"),
+        "server.federated-eval.holdout", "1.5");
+  }
+
+  @Test
   void unavailableCommandsSaySoPlainly() {
     Cli.Result n = Cli.run("node");
     assertEquals(2, n.exitCode());

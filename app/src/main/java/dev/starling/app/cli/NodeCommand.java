@@ -61,6 +61,10 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Dataset cache (overrides data.dir).")
   Path dataDir;
 
+  @Option(names = "--plugin", paramLabel = "JAR",
+      description = "A jar (or class directory) of your own algorithm families and model types (repeatable).")
+  List<Path> plugins = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (config == null || role == null) {
@@ -76,6 +80,7 @@ public final class NodeCommand implements Callable<Integer> {
     if (dataDir != null) {
       sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
+    dev.starling.app.plugin.Plugins.install(plugins);
     Families families = Families.standard();
     SimConfig cfg = ConfigLoader.load(config, sets, null, null, families);
     AlgorithmFamily family = families.of(cfg.algorithm());
@@ -108,6 +113,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config key in every member (repeatable).")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--plugin", paramLabel = "JAR",
+        description = "A jar (or class directory) of your own algorithm families and model types, for every member (repeatable).")
+    List<Path> plugins = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
       Path cfgFile;
@@ -125,6 +134,7 @@ public final class NodeCommand implements Callable<Integer> {
       }
       Path dir = out != null ? out : Paths.get("runs", "cluster-" + setup.replaceAll(".*/|\\.conf$", "") + "-"
           + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      dev.starling.app.plugin.Plugins.install(plugins);
       Families families = Families.standard();
       SimConfig cfg = ConfigLoader.load(cfgFile, overrides, null, null, families);
       return new LocalCluster(cfgFile, cfg, families.of(cfg.algorithm()).layout(), overrides, dir, System.err,

@@ -48,6 +48,10 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "Dataset cache (overrides data.dir; default $STARLING_DATA, else ~/.starling/data).")
   Path dataDir;
 
+  @Option(names = "--plugin", paramLabel = "JAR",
+      description = "A jar (or class directory) of your own algorithm families and model types, found by ServiceLoader (repeatable).")
+  List<Path> plugins = new ArrayList<>();
+
   @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table; errors only.")
   boolean quiet;
 
@@ -57,6 +61,7 @@ public final class SimulateCommand implements Callable<Integer> {
     if (dataDir != null) {
       sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
+    dev.starling.app.plugin.Plugins.install(plugins);
     Families families = Families.standard();
     SimConfig cfg = ConfigLoader.load(config, sets, seed, out, families);
     AlgorithmFamily family = families.of(cfg.algorithm());

@@ -15,6 +15,9 @@ public interface AlgorithmCatalog {
   /** Defaults that depend on the algorithm: they sit under the user's config and over the shipped defaults. */
   Config defaults(String algorithm);
 
+  /** Every value the key {@code model.type} may take. */
+  List<String> modelTypes();
+
   /** Checks of the read config that depend on its algorithm; a violation is a {@link ConfigError} naming the key. */
   void validate(SimConfig cfg);
 }

@@ -107,7 +107,7 @@ public final class ConfigLoader {
     String outDir = c.optionalString("output.dir");
     SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
     return new SimConfig(
-        c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data(c), model(c),
+        c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data(c), model(c, catalog),
         clients, training(c), server(c), network(c), devices(c), privacy(c),
         new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
             c.bool("codec-stochastic")),
@@ -156,10 +156,10 @@ public final class ConfigLoader {
     return data;
   }
 
-  private static SimConfig.ModelCfg model(StrictConfig c) {
-    String modelType = c.choice("model.type", "logreg", "mlp", "cnn");
+  private static SimConfig.ModelCfg model(StrictConfig c, AlgorithmCatalog catalog) {
+    String modelType = c.choice("model.type", catalog.modelTypes().toArray(String[]::new));
     SimConfig.ModelCfg model = new SimConfig.ModelCfg(modelType, c.intList("model.hidden", 1),
-        c.choice("model.engine", "starling", "dl4j"));
+        c.choice("model.engine", "starling", "dl4j"), c.raw().getConfig("model.options"));
     return model;
   }
 
@@ -199,7 +199,10 @@ public final class ConfigLoader {
         c.number("server.beta1", 0, false, 0.999999),
         c.number("server.beta2", 0, false, 0.999999),
         c.number("server.tau", 0, true, 1e6),
-        c.integer("server.eval-every", 1, 1_000_000));
+        c.integer("server.eval-every", 1, 1_000_000),
+        new SimConfig.FederatedEval(c.integer("server.federated-eval.every", 0, 1_000_000),
+            c.integer("server.federated-eval.clients", 1, 1_000_000),
+            c.number("server.federated-eval.holdout", 0, false, 0.9)));
     return server;
   }
 

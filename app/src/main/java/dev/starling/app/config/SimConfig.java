@@ -61,14 +61,18 @@ public record SimConfig(
 
   /** Model family and sizes. */
   /** @param engine {@code starling} (Starling's engine) or {@code dl4j} */
-  public record ModelCfg(String type, int[] hidden, String engine) {}
+  /** @param options the free-form {@code model.options} section a user's model type reads */
+  public record ModelCfg(String type, int[] hidden, String engine, Config options) {}
 
   /** Server sampling, deadline, aggregation and optimizer settings. */
   public record Server(
       String sampler, int clientsPerRound, double fraction, double poissonRate, double overSelection,
       int minClients, double deadlineSeconds, int maxAttempts, String aggregator, double trimFraction,
       int krumByzantine, int krumSelected, double learningRate, double momentum, double beta1,
-      double beta2, double tau, int evalEvery) {}
+      double beta2, double tau, int evalEvery, FederatedEval federatedEval) {}
+
+  /** Federated evaluation: how often, how many clients, and the share of each client's data held out for it. */
+  public record FederatedEval(int every, int clients, double holdout) {}
 
   /** Simulated network. */
   public record Net(

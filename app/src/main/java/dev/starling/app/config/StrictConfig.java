@@ -31,13 +31,31 @@ public final class StrictConfig {
   /** Fails on the first key of {@code user} that {@code defaults} does not define. */
   public static void rejectUnknownKeys(Config user, Config defaults, String source) {
     Set<String> allowed = leafPaths(defaults.root(), "");
+    Set<String> freeForm = emptyObjects(defaults.root(), "");
     for (String key : leafPaths(user.root(), "")) {
-      if (!allowed.contains(key)) {
+      if (!allowed.contains(key) && freeForm.stream().noneMatch(f -> key.startsWith(f + "."))) {
         String hint = closest(key, allowed);
         throw new ConfigError("unknown config key '" + key + "' in " + source
             + (hint == null ? "" : " (did you mean '" + hint + "'?)") + "; see docs/reference/config.md");
       }
     }
+  }
+
+  /** Paths of the objects the defaults leave empty ({@code model.options}): the user's keys under them are free-form. */
+  static Set<String> emptyObjects(ConfigObject obj, String prefix) {
+    Set<String> out = new TreeSet<>();
+    for (Map.Entry<String, ConfigValue> e : obj.entrySet()) {
+      String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      if (e.getValue().valueType() == ConfigValueType.OBJECT) {
+        ConfigObject child = (ConfigObject) e.getValue();
+        if (child.isEmpty()) {
+          out.add(path);
+        } else {
+          out.addAll(emptyObjects(child, path));
+        }
+      }
+    }
+    return out;
   }
 
   /** Leaf paths including null-valued ones, sorted; lists count as leaves. */

@@ -92,12 +92,34 @@ public final class Components {
     }
   }
 
-  /** The model instances a config asks for: Starling's engine, or the same network in DL4J. */
-  public static ModelPool models(SimConfig cfg, ModelSpec spec) {
-    return new ModelPool(spec, cfg.training(), "dl4j".equals(cfg.model().engine()) ? Dl4jModel::new : EngineModel::new);
+  /**
+   * The model instances a config asks for: a built-in network on Starling's engine or in DL4J, or
+   * a user's {@link ModelType}.
+   */
+  public static ModelPool models(SimConfig cfg, Dataset train) {
+    SimConfig.ModelCfg m = cfg.model();
+    if (ModelTypes.BUILT_IN.contains(m.type())) {
+      return new ModelPool(model(m, train), cfg.training(), "dl4j".equals(m.engine()) ? Dl4jModel::new : EngineModel::new);
+    }
+    ModelType type = ModelTypes.plugins().get(m.type());
+    if (type == null) {
+      throw new ConfigError("config key 'model.type': '" + m.type() + "' is not registered (allowed: "
+          + String.join(", ", ModelTypes.names()) + ")");
+    }
+    int[] shape = train.featureShape();
+    int classes = train.numClasses();
+    ModelPool pool = new ModelPool(m.type() + " on " + java.util.Arrays.toString(shape) + " -> " + classes,
+        cfg.training(), (tc, seed) -> type.create(shape, classes, tc, m.options(), seed));
+    try {
+      pool.trainingFlopsPerSample(); // builds one instance: a model that cannot take this data says so now
+    } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+      throw new ConfigError("config key 'model.type': '" + m.type() + "' cannot be used with dataset " + train.name()
+          + ": " + e.getMessage());
+    }
+    return pool;
   }
 
-  public static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {
+  static ModelSpec model(SimConfig.ModelCfg m, Dataset train) {
     try {
       return new ModelSpec(ModelSpec.Type.valueOf(m.type().toUpperCase(Locale.ROOT)), m.hidden(),
           train.featureShape(), train.numClasses());

@@ -8,7 +8,6 @@ import dev.starling.node.diloco.DilocoReplica;
 import dev.starling.node.diloco.DilocoSchedule;
 import dev.starling.node.learning.Model;
 import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
@@ -25,7 +24,6 @@ public final class DilocoWorld {
   private final DataLoader.Loaded data;
   private final int m;
   private final int[][] parts;
-  private final ModelSpec spec;
   private final ModelPool pool;
   private final float[] initial;
   private final DilocoSchedule schedule;
@@ -39,8 +37,7 @@ public final class DilocoWorld {
     SimConfig.Diloco d = cfg.diloco();
     this.m = d.replicas();
     this.parts = Components.partition(cfg, data, m);
-    this.spec = Components.model(cfg.model(), data.train());
-    this.pool = Components.models(cfg, spec);
+    this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
     this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
@@ -74,7 +71,7 @@ public final class DilocoWorld {
     Model model = pool.newModel(Seeds.derive(cfg.seed(), 8, r));
     return DilocoReplica.create(ports, new DilocoReplica.Setup(m, schedule, d.totalSteps(), d.batchSize(),
         (float) d.outerLr(), (float) d.outerMomentum(), model, initial, data.train(), parts[r], codec,
-        Seeds.derive(cfg.seed(), 5), listener, spec.trainingFlopsPerSample()));
+        Seeds.derive(cfg.seed(), 5), listener, pool.trainingFlopsPerSample()));
   }
 
   public Behavior<DilocoReducer.Command> reducer(NodePorts ports, DilocoListener listener) {

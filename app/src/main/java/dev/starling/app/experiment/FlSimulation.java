@@ -51,6 +51,7 @@ public final class FlSimulation {
               nw.bytesDown(), nw.bytesTotal(), nw.messages(), nw.bytesModel(), nw.bytesView(), nw.bytesControl()), n);
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
+          writer.federated(r);
           progress.accept(row);
         }
 

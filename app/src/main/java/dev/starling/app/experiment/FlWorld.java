@@ -7,7 +7,6 @@ import dev.starling.node.data.Dataset;
 import dev.starling.node.fl.FlClient;
 import dev.starling.node.fl.FlServer;
 import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.privacy.PrivacyLedger;
 import dev.starling.node.privacy.UpdatePrivacy;
 import dev.starling.node.runtime.Clock;
@@ -36,18 +35,36 @@ public final class FlWorld {
   private final PrivacyLedger ledger;
   private final int expected;
   private final Aggregator aggregator;
-  private final ServerOptimizer optimizer;
+  private final FlAlgorithm algorithm;
+  private final int[][] evalParts;
 
   /** @param aggregator the aggregation rule and {@code optimizer} the server step of the run's strategy */
   public FlWorld(SimConfig cfg, DataLoader.Loaded data, Aggregator aggregator, ServerOptimizer optimizer) {
+    this(cfg, data, aggregator, FlAlgorithm.of(optimizer));
+  }
+
+  /** @param aggregator the aggregation rule for deltas and {@code algorithm} the strategy that uses it */
+  public FlWorld(SimConfig cfg, DataLoader.Loaded data, Aggregator aggregator, FlAlgorithm algorithm) {
     this.cfg = cfg;
     this.data = data;
     this.aggregator = aggregator;
-    this.optimizer = optimizer;
+    this.algorithm = algorithm;
     int n = cfg.clients();
-    this.parts = Components.partition(cfg, data, n);
-    ModelSpec spec = Components.model(cfg.model(), data.train());
-    this.pool = Components.models(cfg, spec);
+    int[][] shards = Components.partition(cfg, data, n);
+    double holdout = cfg.server().federatedEval().holdout();
+    if (holdout > 0) {
+      this.parts = new int[n][];
+      this.evalParts = new int[n][];
+      for (int c = 0; c < n; c++) {
+        int[][] split = holdOut(shards[c], holdout, Seeds.derive(cfg.seed(), 7, c + 1));
+        parts[c] = split[0];
+        evalParts[c] = split[1];
+      }
+    } else {
+      this.parts = shards;
+      this.evalParts = shards;
+    }
+    this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.Server srv = cfg.server();
@@ -81,15 +98,38 @@ public final class FlWorld {
   }
 
   public FlClient.Setup client(int c) {
-    return new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy);
+    return new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
+        algorithm.client(), evalParts[c - 1]);
+  }
+
+  /**
+   * A shard split into training and held-out samples: a seeded shuffle, then the last
+   * {@code round(share * n)} (at most n - 1) held out, each part in ascending order.
+   */
+  static int[][] holdOut(int[] shard, double share, long seed) {
+    int[] order = shard.clone();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    int held = (int) Math.min(Math.round(share * order.length), Math.max(0, order.length - 1));
+    int[] train = java.util.Arrays.copyOf(order, order.length - held);
+    int[] eval = java.util.Arrays.copyOfRange(order, order.length - held, order.length);
+    java.util.Arrays.sort(train);
+    java.util.Arrays.sort(eval);
+    return new int[][] {train, eval};
   }
 
   public FlServer.Setup server() {
     SimConfig.Server s = cfg.server();
     return new FlServer.Setup(
         new FlServer.Sampling(clientIds(), Components.sampler(s), s.overSelection(), expected),
-        new FlServer.Schedule(cfg.rounds(), Clock.seconds(s.deadlineSeconds()), s.minClients(), s.maxAttempts(), s.evalEvery()),
-        new FlServer.Strategy(aggregator, optimizer),
+        new FlServer.Schedule(cfg.rounds(), Clock.seconds(s.deadlineSeconds()), s.minClients(), s.maxAttempts(), s.evalEvery(),
+            new FlServer.FederatedEval(s.federatedEval().every(), s.federatedEval().clients())),
+        new FlServer.Strategy(aggregator, algorithm.server(cfg.clients(), initial.length)),
         new FlServer.Learning(initial, pool, test),
         new FlServer.Privacy(privacy, ledger, cfg.privacy().budgetEpsilon()),
         Seeds.derive(cfg.seed(), 6));

@@ -6,7 +6,6 @@ import dev.starling.node.dl.PeerCommand;
 import dev.starling.node.dl.PeerListener;
 import dev.starling.node.dl.PeerSetup;
 import dev.starling.node.learning.ModelPool;
-import dev.starling.node.learning.ModelSpec;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
@@ -37,8 +36,7 @@ public final class PeerWorld {
     this.data = data;
     this.n = cfg.clients();
     this.parts = Components.partition(cfg, data, n);
-    ModelSpec spec = Components.model(cfg.model(), data.train());
-    this.pool = Components.models(cfg, spec);
+    this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.CodecCfg cc = cfg.codec();

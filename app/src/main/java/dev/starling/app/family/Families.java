@@ -66,6 +66,11 @@ public final class Families implements AlgorithmCatalog {
   }
 
   @Override
+  public List<String> modelTypes() {
+    return dev.starling.app.experiment.ModelTypes.names();
+  }
+
+  @Override
   public Config defaults(String algorithm) {
     return of(algorithm).defaults(algorithm);
   }

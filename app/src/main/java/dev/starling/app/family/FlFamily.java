@@ -16,6 +16,8 @@ import dev.starling.aggregator.TrimmedMean;
 import dev.starling.app.config.ConfigError;
 import dev.starling.app.config.SimConfig;
 import dev.starling.app.experiment.DataLoader;
+import dev.starling.app.experiment.FlAlgorithm;
+import dev.starling.node.fl.strategy.Scaffold;
 import dev.starling.app.experiment.FlWorld;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,13 +27,27 @@ import java.util.function.Function;
 
 /**
  * Federated learning: a server (node 0) samples clients 1..N each round and folds their updates
- * with a server optimizer (the strategy: FedAvg, FedAvgM, FedProx, FedAdam, FedYogi, FedAdagrad)
- * after an aggregation rule (mean or a robust one: median, trimmed mean, (multi-)Krum).
+ * with a server optimizer (the strategy: FedAvg, FedAvgM, FedProx, FedAdam, FedYogi, FedAdagrad,
+ * or SCAFFOLD with its control variates) after an aggregation rule (mean or a robust one: median,
+ * trimmed mean, (multi-)Krum).
  */
 public final class FlFamily extends ServerFamily {
 
   /** A server-side strategy: how the aggregated update moves the global model, and its defaults. */
-  record Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer) {}
+  record Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer,
+      Function<ServerOptimizer, FlAlgorithm> algorithm) {
+    Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer) {
+      this(defaultServerLr, proximal, optimizer, PLAIN);
+    }
+  }
+
+  /** Model out, delta back: what update privacy covers. */
+  private static final Function<ServerOptimizer, FlAlgorithm> PLAIN = FlAlgorithm::of;
+
+  /** SCAFFOLD: the server's control variate beside its optimizer, and the clients' corrected training. */
+  private static FlAlgorithm scaffold(ServerOptimizer optimizer) {
+    return FlAlgorithm.of((clients, numParams) -> new Scaffold.Server(optimizer, clients, numParams), new Scaffold.Client());
+  }
 
   private static final Map<String, Strategy> STRATEGIES = new LinkedHashMap<>();
   private static final Map<String, Function<SimConfig.Server, Aggregator>> RULES = new LinkedHashMap<>();
@@ -43,6 +59,7 @@ public final class FlFamily extends ServerFamily {
     STRATEGIES.put("fedadam", new Strategy(0.01, false, s -> new FedAdam(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
     STRATEGIES.put("fedyogi", new Strategy(0.01, false, s -> new FedYogi(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
     STRATEGIES.put("fedadagrad", new Strategy(0.01, false, s -> new FedAdagrad(s.learningRate(), s.beta1(), s.tau())));
+    STRATEGIES.put("scaffold", new Strategy(1.0, false, s -> new ServerSgd(s.learningRate()), FlFamily::scaffold));
 
     RULES.put("fedavg", s -> new FedAvg());
     RULES.put("median", s -> new CoordinateMedian());
@@ -84,6 +101,16 @@ public final class FlFamily extends ServerFamily {
       throw new ConfigError("config key 'training.prox-mu': " + mu + " is set but algorithm = " + cfg.algorithm()
           + " has no proximal term (allowed with " + proximalNames() + ")");
     }
+    if (s.algorithm() != PLAIN && !"none".equals(cfg.privacy().mechanism())) {
+      throw new ConfigError("config key 'privacy.mechanism': '" + cfg.privacy().mechanism() + "' cannot be used with algorithm "
+          + cfg.algorithm() + ", whose clients send state the mechanism does not privatize (allowed: none)");
+    }
+    if (s.algorithm() != PLAIN && "dl4j".equals(cfg.model().engine())
+        && (cfg.training().optimizer() != dev.starling.node.learning.TrainingConfig.Optimizer.SGD
+        || cfg.training().momentum() > 0)) {
+      throw new ConfigError("config key 'model.engine': 'dl4j' cannot correct the gradients of algorithm " + cfg.algorithm()
+          + " under momentum or AdamW (allowed: starling, or dl4j with plain SGD)");
+    }
     if (!RULES.containsKey(cfg.server().aggregator())) {
       throw new ConfigError("config key 'server.aggregator': '" + cfg.server().aggregator() + "' is not one of "
           + String.join(", ", RULES.keySet()));
@@ -99,6 +126,7 @@ public final class FlFamily extends ServerFamily {
   @Override
   protected FlWorld world(SimConfig cfg, DataLoader.Loaded data) {
     SimConfig.Server s = cfg.server();
-    return new FlWorld(cfg, data, RULES.get(s.aggregator()).apply(s), STRATEGIES.get(cfg.algorithm()).optimizer().apply(s));
+    Strategy st = STRATEGIES.get(cfg.algorithm());
+    return new FlWorld(cfg, data, RULES.get(s.aggregator()).apply(s), st.algorithm().apply(st.optimizer().apply(s)));
   }
 }

@@ -54,6 +54,10 @@ public final class FlMembers {
                 s.getAttempts(), 0, 0, 0, 0, s.getHasEpsilon() ? s.getEpsilon() : null, null, 0, 0, 0, world.clients());
             rows.add(row);
             writer.row(row, s.getInvitedList(), s.getAggregatedList());
+            if (s.getFedEvaluated()) {
+              writer.federated(s.getRound(), s.getFedAsked(), s.getFedAnswered(), s.getFedSamples(), s.getFedAccuracy(),
+                  s.getFedLoss());
+            }
             resumedAt[0] = s.getElapsedS();
           }
           m.say("resumed from the checkpoint after round %d",
@@ -68,6 +72,7 @@ public final class FlMembers {
               st.bytesSent(), bytes, st.messagesSent() + st.messagesReceived(), bytes, 0, 0), world.clients());
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
+          writer.federated(r);
           m.say("round %d done: %d of %d invited aggregated (attempts %d)%s", r.round(), r.aggregated().size(),
               r.invited().size(), r.attempts(), r.evaluation() == null ? ""
                   : String.format(Locale.ROOT, ", accuracy %.2f %%", 100 * r.evaluation().accuracy()));

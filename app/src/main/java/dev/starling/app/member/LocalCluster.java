@@ -72,7 +72,11 @@ public final class LocalCluster {
       cmd.add("-Xmx1g");
     }
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
+    for (Path jar : dev.starling.app.plugin.Plugins.jars()) { // a member finds the plugins on its class path
+      cp.append(java.io.File.pathSeparatorChar).append(jar);
+    }
+    cmd.add(cp.toString());
     cmd.add(mainClass);
     return cmd;
   }

@@ -29,6 +29,7 @@ public final class RunWriter implements AutoCloseable {
   private final BufferedWriter participants;
   private final boolean createdDir;
   private int rows;
+  private BufferedWriter federated;
 
   public RunWriter(Path dir) {
     this.dir = dir;
@@ -61,6 +62,32 @@ public final class RunWriter implements AutoCloseable {
       participants.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A row of {@code federated.csv} (written only by runs with federated evaluation): the clients'
+   * combined evaluation of the round's global model on their own data.
+   */
+  public void federated(int round, int asked, int answered, long samples, double accuracy, double loss) {
+    try {
+      if (federated == null) {
+        federated = Files.newBufferedWriter(dir.resolve("federated.csv"), StandardCharsets.UTF_8);
+        federated.write("round,asked,answered,samples,accuracy,loss\n");
+      }
+      federated.write(String.format(java.util.Locale.ROOT, "%d,%d,%d,%d,%.6f,%.6f%n", round, asked, answered, samples,
+          accuracy, loss));
+      federated.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The federated row of an FL round, if it has one. */
+  public void federated(dev.starling.node.fl.RoundRecord r) {
+    if (r.federated() != null) {
+      var e = r.federated().evaluation();
+      federated(r.round(), r.federated().asked(), r.federated().answered(), e.samples(), e.accuracy(), e.loss());
     }
   }
 
@@ -215,6 +242,9 @@ public final class RunWriter implements AutoCloseable {
     try {
       metrics.close();
       participants.close();
+      if (federated != null) {
+        federated.close();
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -12,7 +12,7 @@ final class PeerTraining {
   static void submit(NodePorts ports, PeerSetup setup, ActorRef<PeerCommand> self, float[] start, long round, long epoch) {
     var models = setup.models();
     double flops = LocalTrainer.plannedSamples(setup.indices().length, models.training())
-        * models.spec().trainingFlopsPerSample();
+        * models.trainingFlopsPerSample();
     long seed = Seeds.derive(setup.seed(), ports.id(), round, epoch);
     ports.compute().submit(flops,
         () -> LocalTrainer.train(models.get(), start, setup.data(), setup.indices(), models.training(), seed),

@@ -9,7 +9,10 @@ import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.codec.Tensors;
+import dev.starling.node.learning.Evaluation;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.EvaluateRequest;
+import dev.starling.node.wire.proto.EvaluateResult;
 import dev.starling.node.wire.proto.ModelUpdate;
 import dev.starling.node.wire.proto.TrainRequest;
 import org.apache.commons.rng.simple.RandomSource;
@@ -20,25 +23,38 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * An FL client: trains the global model it is sent on its own data and answers with its update
- * {@code local - global} and its sample count. A newer request supersedes one still training; the
- * superseded result is dropped.
+ * An FL client: trains the global model it is sent on its own data with its strategy's
+ * {@link ClientTraining} and answers with its update {@code local - global}, its sample count and
+ * whatever tensors the strategy adds. State the strategy keeps across rounds lives here and is
+ * replaced only when an update is sent. A newer request supersedes one still training; the
+ * superseded result is dropped. Asked to evaluate, it scores the global model on its evaluation
+ * samples (its held-out part, or its training data).
  */
 public final class FlClient extends AbstractBehavior<FlClient.Command> {
 
   /** What the client reacts to. */
-  public sealed interface Command permits Delivered, TrainingDone {}
+  public sealed interface Command permits Delivered, TrainingDone, EvaluationDone {}
 
   /** A network message. */
   public record Delivered(Inbound inbound) implements Command {}
 
   /** Local training of (round, attempt) finished. */
   private record TrainingDone(
-      int server, int round, int attempt, float[] start, LocalTrainer.Result result, Throwable failure)
+      int server, int round, int attempt, float[] start, ClientTraining.ClientFit fit, Throwable failure)
       implements Command {}
 
-  /** What a client needs: its data shard, how to train, and how its update is privatized. */
-  public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy) {
+  private record EvaluationDone(int server, int round, Evaluation evaluation, Throwable failure) implements Command {}
+
+  /**
+   * What a client needs: its training samples, how to train, how its update is privatized, its
+   * strategy's client side, and the samples it evaluates the global model on when asked.
+   */
+  public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
+      ClientTraining training, int[] evalIndices) {
+    public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy) {
+      this(data, indices, models, seed, privacy, ClientTraining.LOCAL, indices);
+    }
+
     public Setup(Dataset data, int[] indices, ModelPool models, long seed) {
       this(data, indices, models, seed, new UpdatePrivacy.None());
     }
@@ -48,6 +64,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
   private final Setup setup;
   private int currentRound = -1;
   private int currentAttempt = -1;
+  private java.util.SortedMap<String, float[]> state = new java.util.TreeMap<>();
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
     return Behaviors.setup(ctx -> new FlClient(ctx, ports, setup));
@@ -65,19 +82,26 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     return newReceiveBuilder()
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(TrainingDone.class, this::onTrainingDone)
+        .onMessage(EvaluationDone.class, this::onEvaluationDone)
         .build();
   }
 
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_REQUEST) {
+      return onEvaluateRequest(d.inbound().from(), env.getEvaluateRequest());
+    }
     if (env.getBodyCase() != Envelope.BodyCase.TRAIN_REQUEST) {
       getContext().getLog().warn("client {} dropped unexpected {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
       return this;
     }
     TrainRequest req = env.getTrainRequest();
     float[] global;
+    RoundConfig config;
     try {
-      global = Tensors.decode(req.getModel(), setup.models().get().numParams());
+      int numParams = setup.models().get().numParams();
+      global = Tensors.decode(req.getModel(), numParams);
+      config = RoundConfig.read(req, numParams);
     } catch (InvalidMessageException e) {
       getContext().getLog().warn("client {} dropped train request from {}: {}", ports.id(), d.inbound().from(), e.getMessage());
       return this;
@@ -90,12 +114,46 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     long seed = Seeds.derive(setup.seed(), ports.id(), round, attempt);
     var models = setup.models();
     double flops = LocalTrainer.plannedSamples(setup.indices().length, models.training())
-        * models.spec().trainingFlopsPerSample();
+        * models.trainingFlopsPerSample();
     var self = getContext().getSelf();
+    var before = state; // replaced, never changed in place, so the compute thread may read it
     ports.compute().submit(
-        flops,
-        () -> LocalTrainer.train(models.get(), global, setup.data(), setup.indices(), models.training(), seed),
-        (result, failure) -> self.tell(new TrainingDone(server, round, attempt, global, result, failure)));
+        flops, // the model is the compute thread's own instance
+        () -> setup.training().fit(new ClientTraining.FitTask(models.get(), global, setup.data(), setup.indices(),
+            models.training(), seed, config, before)),
+        (fit, failure) -> self.tell(new TrainingDone(server, round, attempt, global, fit, failure)));
+    return this;
+  }
+
+  private Behavior<Command> onEvaluateRequest(int server, EvaluateRequest req) {
+    float[] global;
+    try {
+      global = Tensors.decode(req.getModel(), setup.models().get().numParams());
+    } catch (InvalidMessageException e) {
+      getContext().getLog().warn("client {} dropped evaluate request from {}: {}", ports.id(), server, e.getMessage());
+      return this;
+    }
+    int round = req.getRound();
+    var models = setup.models();
+    int[] idx = setup.evalIndices();
+    double flops = idx.length * models.trainingFlopsPerSample() / 3; // a forward pass
+    var self = getContext().getSelf();
+    ports.compute().submit(flops, () -> {
+      var m = models.get();
+      m.setParams(global);
+      return m.evaluate(setup.data(), idx);
+    }, (ev, failure) -> self.tell(new EvaluationDone(server, round, ev, failure)));
+    return this;
+  }
+
+  private Behavior<Command> onEvaluationDone(EvaluationDone done) {
+    if (done.failure() != null) {
+      getContext().getLog().error("client {} failed to evaluate round {}", ports.id(), done.round(), done.failure());
+      return this;
+    }
+    Evaluation ev = done.evaluation();
+    ports.network().send(done.server(), Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
+        .setRound(done.round()).setNumSamples(ev.samples()).setAccuracy(ev.accuracy()).setLoss(ev.loss())));
     return this;
   }
 
@@ -107,20 +165,22 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     if (done.round() != currentRound || done.attempt() != currentAttempt) {
       return this; // superseded by a newer request
     }
-    float[] local = done.result().params();
+    LocalTrainer.Result result = done.fit().result();
+    state = done.fit().state();
+    float[] local = result.params();
     float[] delta = new float[local.length];
     for (int i = 0; i < delta.length; i++) {
       delta[i] = local[i] - done.start()[i];
     }
-    ModelUpdate update = ModelUpdate.newBuilder()
+    ModelUpdate.Builder update = ModelUpdate.newBuilder()
         .setRound(done.round())
         .setAttempt(done.attempt())
         .setDelta(setup.privacy().encode(delta, RandomSource.XO_RO_SHI_RO_128_PP.create(
             Seeds.derive(setup.seed(), ports.id(), done.round(), done.attempt(), 0x5052495641L))))
-        .setNumSamples(done.result().samples())
-        .setTrainLoss((float) done.result().meanLoss())
-        .build();
-    ports.network().send(done.server(), Envelope.newBuilder().setModelUpdate(update));
+        .setNumSamples(result.samples())
+        .setTrainLoss((float) result.meanLoss());
+    NamedTensors.write(done.fit().tensors(), update::addTensors);
+    ports.network().send(done.server(), Envelope.newBuilder().setModelUpdate(update.build()));
     return this;
   }
 }

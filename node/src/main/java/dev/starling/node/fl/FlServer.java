@@ -3,7 +3,6 @@ package dev.starling.node.fl;
 import com.google.protobuf.ByteString;
 import dev.starling.aggregator.Aggregator;
 import dev.starling.aggregator.ServerOptimizer;
-import dev.starling.aggregator.WeightedVector;
 import dev.starling.node.data.Dataset;
 import dev.starling.node.learning.Evaluation;
 import dev.starling.node.learning.Model;
@@ -15,6 +14,8 @@ import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.EvaluateRequest;
+import dev.starling.node.wire.proto.EvaluateResult;
 import dev.starling.node.wire.proto.ModelUpdate;
 import dev.starling.node.wire.proto.NamedTensor;
 import dev.starling.node.wire.proto.RoundSummary;
@@ -50,7 +51,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class FlServer extends AbstractBehavior<FlServer.Command> {
 
   /** What the server reacts to. */
-  public sealed interface Command permits Start, Delivered, Deadline, Evaluated {}
+  public sealed interface Command permits Start, Delivered, Deadline, Evaluated, FederatedDeadline {}
 
   /** Begin training. */
   public record Start() implements Command {}
@@ -61,6 +62,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private record Deadline(int round, int attempt) implements Command {}
 
   private record Evaluated(int round, Evaluation evaluation, Throwable failure) implements Command {}
+
+  private record FederatedDeadline(int round) implements Command {}
 
   /** Who takes part: all client ids (ascending), who is asked each round, and how many extra are invited. */
   public record Sampling(List<Integer> clients, ClientSampler sampler, double overSelection, int expectedClients) {
@@ -85,7 +88,13 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
    * updates a round may close with at the deadline, attempts before training is abandoned, and
    * how often the global model is evaluated (always after the last round).
    */
-  public record Schedule(int rounds, Duration deadline, int minClients, int maxAttempts, int evalEvery) {
+  public record Schedule(int rounds, Duration deadline, int minClients, int maxAttempts, int evalEvery,
+      FederatedEval federatedEval) {
+    /** A schedule without federated evaluation. */
+    public Schedule(int rounds, Duration deadline, int minClients, int maxAttempts, int evalEvery) {
+      this(rounds, deadline, minClients, maxAttempts, evalEvery, FederatedEval.OFF);
+    }
+
     public Schedule {
       if (minClients < 1) {
         throw new IllegalArgumentException("min-clients must be >= 1, got " + minClients);
@@ -96,8 +105,37 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     }
   }
 
-  /** The strategy: how updates are combined, and how the combination moves the global model. */
-  public record Strategy(Aggregator aggregator, ServerOptimizer optimizer) {}
+  /**
+   * Federated evaluation: every {@code every} rounds (and after the last), {@code clients} clients
+   * drawn afresh evaluate the new global model on their own data, and the strategy combines their
+   * results; the round completes when all have answered or the round deadline passes. Off when
+   * {@code every} is 0.
+   */
+  public record FederatedEval(int every, int clients) {
+    public static final FederatedEval OFF = new FederatedEval(0, 0);
+
+    public FederatedEval {
+      if (every < 0 || clients < 0 || every > 0 && clients < 1) {
+        throw new IllegalArgumentException("federated evaluation needs every >= 0 and clients >= 1, got " + every
+            + " and " + clients);
+      }
+    }
+
+    boolean due(int round, int rounds) {
+      return every > 0 && (round % every == 0 || round == rounds);
+    }
+  }
+
+  /**
+   * The strategy: the aggregation rule for client deltas (which update privacy wraps) and the
+   * algorithm that uses it and moves the global model.
+   */
+  public record Strategy(Aggregator aggregator, FlStrategy algorithm) {
+    /** The FedOpt family: the rule's result moves the model by {@code optimizer}. */
+    public Strategy(Aggregator aggregator, ServerOptimizer optimizer) {
+      this(aggregator, new AggregateAndStep(optimizer));
+    }
+  }
 
   /** The model: its initial parameters, how to make instances, and the data it is evaluated on. */
   public record Learning(float[] initialParams, ModelPool models, Dataset testData) {}
@@ -142,10 +180,14 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private int attempt;
   private int target;
   private List<Integer> invited = List.of();
-  private final Map<Integer, Received> received = new TreeMap<>();
+  private final Map<Integer, ClientUpdate> received = new TreeMap<>();
+  private final FlStrategy algorithm;
+  private final java.util.Set<String> clientTensors;
 
-  /** A validated update. */
-  private record Received(float[] delta, long samples, float trainLoss) {}
+  /** Federated evaluation of the round that closed: who was asked, what came back, the central result. */
+  private List<Integer> fedInvited = List.of();
+  private final Map<Integer, Evaluation> fedReceived = new TreeMap<>();
+  private Evaluated fedPending;
   private boolean closing;
   private List<Integer> lastAggregated = List.of();
   private double lastTrainLoss;
@@ -167,6 +209,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     this.numParams = global.length;
     this.aggregator = setup.privacy().mechanism().aggregator(setup.strategy().aggregator(),
         Math.max(1, setup.sampling().expectedClients()), noiseRng);
+    this.algorithm = setup.strategy().algorithm();
+    this.clientTensors = java.util.Set.copyOf(algorithm.clientTensors());
     Optional<ServerCheckpoint> cp = setup.checkpoints() == null ? Optional.empty() : setup.checkpoints().load();
     if (cp.isPresent()) {
       restore(cp.get());
@@ -188,6 +232,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Deadline.class, this::onDeadline)
         .onMessage(Evaluated.class, this::onEvaluated)
+        .onMessage(FederatedDeadline.class, this::onFederatedDeadline)
         .build();
   }
 
@@ -221,10 +266,11 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       inv.sort(null);
     }
     invited = List.copyOf(inv);
-    Tensor model = Tensors.fp32(global);
+    TrainRequest.Builder request = TrainRequest.newBuilder().setRound(r).setAttempt(a).setModel(Tensors.fp32(global));
+    algorithm.configureFit(r).writeTo(request);
+    TrainRequest built = request.build();
     for (int c : invited) {
-      ports.network().send(c, Envelope.newBuilder().setTrainRequest(
-          TrainRequest.newBuilder().setRound(r).setAttempt(a).setModel(model)));
+      ports.network().send(c, Envelope.newBuilder().setTrainRequest(built));
     }
     if (!setup.schedule().deadline().isZero()) {
       timers.startSingleTimer("deadline", new Deadline(r, a), setup.schedule().deadline());
@@ -238,6 +284,9 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private Behavior<Command> onDelivered(Delivered d) {
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_RESULT) {
+      return onEvaluateResult(from, env.getEvaluateResult());
+    }
     if (env.getBodyCase() != Envelope.BodyCase.MODEL_UPDATE) {
       getContext().getLog().warn("server dropped unexpected {} from {}", env.getBodyCase(), from);
       return this;
@@ -245,8 +294,14 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     ModelUpdate u = env.getModelUpdate();
     // The content is checked before the protocol state, so a bad update is always reported.
     float[] delta;
+    java.util.TreeMap<String, float[]> tensors;
     try {
       delta = Tensors.decode(u.getDelta(), numParams);
+      tensors = NamedTensors.read(u.getTensorsList(), numParams, "update");
+      if (!tensors.keySet().equals(new java.util.TreeSet<>(clientTensors))) {
+        throw new InvalidMessageException("update tensors " + tensors.keySet() + " (strategy " + algorithm.name()
+            + " expects " + new java.util.TreeSet<>(clientTensors) + ")");
+      }
       if (!Float.isFinite(u.getTrainLoss())) {
         throw new InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");
       }
@@ -263,7 +318,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         || received.containsKey(from)) {
       return this; // late, stale, uninvited or duplicate
     }
-    received.put(from, new Received(delta, u.getNumSamples(), u.getTrainLoss()));
+    received.put(from, new ClientUpdate(from, delta, u.getNumSamples(), u.getTrainLoss(), tensors));
     if (received.size() >= target) {
       return closeRound();
     }
@@ -285,16 +340,13 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private Behavior<Command> closeRound() {
     closing = true;
     timers.cancel("deadline");
-    List<WeightedVector> updates = new ArrayList<>(received.size());
     double lossSum = 0;
     double weightSum = 0;
-    for (Received u : received.values()) { // TreeMap: ascending client id
-      updates.add(new WeightedVector(u.delta(), u.samples()));
+    for (ClientUpdate u : received.values()) { // TreeMap: ascending client id
       lossSum += u.trainLoss() * (double) u.samples();
       weightSum += u.samples();
     }
-    float[] delta = aggregator.aggregate(updates);
-    setup.strategy().optimizer().step(global, delta);
+    algorithm.aggregateFit(round, List.copyOf(received.values()), aggregator, global);
     lastAggregated = List.copyOf(received.keySet());
     lastTrainLoss = weightSum > 0 ? lossSum / weightSum : 0;
     int r = round;
@@ -316,8 +368,61 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       listener.failed("evaluation of round " + e.round() + " failed: " + e.failure());
       return Behaviors.stopped();
     }
+    FederatedEval fe = setup.schedule().federatedEval();
+    if (!fe.due(e.round(), setup.schedule().rounds())) {
+      return completeRound(e, null);
+    }
+    // A fresh draw per round from the seed, so federated evaluation leaves the sampler's stream alone.
+    List<Integer> all = setup.sampling().clients();
+    List<Integer> chosen = new ArrayList<>(Samplers.choose(all, Math.min(fe.clients(), all.size()),
+        RandomSource.XO_RO_SHI_RO_128_PP.create(dev.starling.node.runtime.Seeds.derive(setup.seed(), e.round(), 0x4645L))));
+    chosen.sort(null);
+    fedInvited = List.copyOf(chosen);
+    fedReceived.clear();
+    fedPending = e;
+    EvaluateRequest req = EvaluateRequest.newBuilder().setRound(e.round()).setModel(Tensors.fp32(global)).build();
+    for (int c : fedInvited) {
+      ports.network().send(c, Envelope.newBuilder().setEvaluateRequest(req));
+    }
+    if (!setup.schedule().deadline().isZero()) {
+      timers.startSingleTimer("fed-deadline", new FederatedDeadline(e.round()), setup.schedule().deadline());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onEvaluateResult(int from, EvaluateResult r) {
+    if (r.getNumSamples() > Integer.MAX_VALUE || !(r.getAccuracy() >= 0 && r.getAccuracy() <= 1)
+        || !(r.getLoss() >= 0) || !Double.isFinite(r.getLoss())) {
+      getContext().getLog().warn("server rejected an evaluation from node {} for round {}: samples {}, accuracy {}, loss {}"
+          + " (allowed 0.." + Integer.MAX_VALUE + ", [0, 1], finite >= 0)", from, Integer.toUnsignedString(r.getRound()),
+          Long.toUnsignedString(r.getNumSamples()), r.getAccuracy(), r.getLoss());
+      return this;
+    }
+    if (fedPending == null || r.getRound() != fedPending.round() || !fedInvited.contains(from)
+        || fedReceived.containsKey(from)) {
+      return this; // late, stale, uninvited or duplicate
+    }
+    fedReceived.put(from, new Evaluation(r.getAccuracy(), r.getLoss(), (int) r.getNumSamples()));
+    return fedReceived.size() >= fedInvited.size() ? finishFederated() : this;
+  }
+
+  private Behavior<Command> onFederatedDeadline(FederatedDeadline d) {
+    return fedPending != null && d.round() == fedPending.round() ? finishFederated() : this;
+  }
+
+  private Behavior<Command> finishFederated() {
+    timers.cancel("fed-deadline");
+    Evaluated central = fedPending;
+    fedPending = null;
+    Evaluation combined = algorithm.aggregateEvaluate(central.round(), List.copyOf(fedReceived.values()));
+    return completeRound(central, combined == null ? null
+        : new RoundRecord.Federated(fedInvited.size(), fedReceived.size(), combined));
+  }
+
+  private Behavior<Command> completeRound(Evaluated e, RoundRecord.Federated federated) {
     Double eps = setup.privacy().ledger() == null ? null : setup.privacy().ledger().epsilonAfter(e.round());
-    RoundRecord rec = new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss, e.evaluation(), eps);
+    RoundRecord rec = new RoundRecord(e.round(), attempt + 1, invited, lastAggregated, lastTrainLoss, e.evaluation(), eps,
+        federated);
     if (setup.checkpoints() != null) {
       // Durable before anyone hears of the round: after a crash the round is either redone from
       // the previous checkpoint or complete, never half applied.
@@ -347,6 +452,11 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     if (r.epsilon() != null) {
       b.setHasEpsilon(true).setEpsilon(r.epsilon());
     }
+    if (r.federated() != null) {
+      b.setFedEvaluated(true).setFedAsked(r.federated().asked()).setFedAnswered(r.federated().answered())
+          .setFedSamples(r.federated().evaluation().samples())
+          .setFedAccuracy(r.federated().evaluation().accuracy()).setFedLoss(r.federated().evaluation().loss());
+    }
     return b.build();
   }
 
@@ -359,7 +469,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         .setSamplerRng(ByteString.copyFrom(((RandomProviderDefaultState) rng.saveState()).getState()))
         .setNoiseRng(ByteString.copyFrom(((RandomProviderDefaultState) noiseRng.saveState()).getState()))
         .addAllHistory(history);
-    for (var st : setup.strategy().optimizer().state().entrySet()) {
+    for (var st : algorithm.state().entrySet()) {
       b.addOptimizer(NamedTensor.newBuilder().setName(st.getKey()).setTensor(Tensors.fp32(st.getValue())));
     }
     return b.build();
@@ -376,7 +486,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     for (NamedTensor t : cp.getOptimizerList()) {
       state.put(t.getName(), Tensors.decode(t.getTensor(), t.getTensor().getLength()));
     }
-    setup.strategy().optimizer().restore(state);
+    algorithm.restore(state);
     rng.restoreState(new RandomProviderDefaultState(cp.getSamplerRng().toByteArray()));
     noiseRng.restoreState(new RandomProviderDefaultState(cp.getNoiseRng().toByteArray()));
     history.addAll(cp.getHistoryList());

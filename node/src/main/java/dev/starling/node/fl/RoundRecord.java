@@ -13,7 +13,19 @@ import java.util.List;
  * @param trainLoss sample-weighted mean local training loss of the aggregated clients
  * @param evaluation the global model's test evaluation after the round, or null when skipped
  * @param epsilon privacy spent after this round by the worst-case client, or null when not private
+ * @param federated the clients' evaluation of the new global model on their own data, or null when
+ *     not done this round (or no client answered)
  */
 public record RoundRecord(
     int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
-    Evaluation evaluation, Double epsilon) {}
+    Evaluation evaluation, Double epsilon, Federated federated) {
+
+  /** Federated evaluation: clients asked and answering, and the strategy's combination of their results. */
+  public record Federated(int asked, int answered, Evaluation evaluation) {}
+
+  /** A round without federated evaluation. */
+  public RoundRecord(int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
+      Evaluation evaluation, Double epsilon) {
+    this(round, attempts, invited, aggregated, trainLoss, evaluation, epsilon, null);
+  }
+}

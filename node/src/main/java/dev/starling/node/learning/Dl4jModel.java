@@ -33,26 +33,44 @@ public final class Dl4jModel implements Model {
 
   private static final int EVAL_BATCH = 500;
 
-  private final ModelSpec spec;
+  private final String description;
+  private final int inputLength;
+  private final int numClasses;
+  private final double flopsPerSample;
   private final MultiLayerNetwork net;
   private final FloatBuffer paramView;
   private final int numParams;
 
+  /** A built-in network in DL4J. */
   public Dl4jModel(ModelSpec spec, TrainingConfig training, long seed) {
-    this.spec = spec;
-    this.net = new MultiLayerNetwork(configuration(spec, training, seed));
+    this(configuration(spec, training, seed), spec.inputLength(), spec.numClasses(), spec.trainingFlopsPerSample(),
+        spec.toString());
+  }
+
+  /**
+   * Any DL4J network whose input is the flat feature vector ({@code inputLength} floats; use an
+   * input type of {@code convolutionalFlat} for images) and whose output layer is a softmax over
+   * {@code numClasses} with multi-class cross-entropy. Its seed and updater come from {@code conf}.
+   */
+  public Dl4jModel(MultiLayerConfiguration conf, int inputLength, int numClasses, double flopsPerSample) {
+    this(conf, inputLength, numClasses, flopsPerSample, "dl4j network");
+  }
+
+  private Dl4jModel(MultiLayerConfiguration conf, int inputLength, int numClasses, double flopsPerSample,
+      String description) {
+    this.description = description;
+    this.inputLength = inputLength;
+    this.numClasses = numClasses;
+    this.flopsPerSample = flopsPerSample;
+    this.net = new MultiLayerNetwork(conf);
     net.init();
     INDArray p = net.params();
     this.numParams = Math.toIntExact(p.length());
     if (p.dataType() != DataType.FLOAT || p.offset() != 0 || !p.isView() && p.data().length() != numParams
         || p.data().length() < numParams) {
-      throw new IllegalStateException("unexpected DL4J parameter layout for " + spec);
+      throw new IllegalStateException("unexpected DL4J parameter layout for " + description);
     }
     this.paramView = p.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-  }
-
-  public ModelSpec spec() {
-    return spec;
   }
 
   /** The DL4J network behind this model. */
@@ -89,12 +107,12 @@ public final class Dl4jModel implements Model {
 
   @Override
   public double fitBatch(float[] features, int[] labels, int n) {
-    INDArray x = Nd4j.create(features, new long[] {n, spec.inputLength()}, 'c');
-    float[] oneHot = new float[n * spec.numClasses()];
+    INDArray x = Nd4j.create(features, new long[] {n, inputLength}, 'c');
+    float[] oneHot = new float[n * numClasses];
     for (int i = 0; i < n; i++) {
-      oneHot[i * spec.numClasses() + labels[i]] = 1f;
+      oneHot[i * numClasses + labels[i]] = 1f;
     }
-    INDArray y = Nd4j.create(oneHot, new long[] {n, spec.numClasses()}, 'c');
+    INDArray y = Nd4j.create(oneHot, new long[] {n, numClasses}, 'c');
     net.fit(new DataSet(x, y));
     return net.score();
   }
@@ -111,8 +129,8 @@ public final class Dl4jModel implements Model {
   @Override
   public Evaluation evaluate(Dataset data, int[] indices) {
     int total = indices == null ? data.size() : indices.length;
-    int len = spec.inputLength();
-    int classes = spec.numClasses();
+    int len = inputLength;
+    int classes = numClasses;
     float[] batch = new float[Math.min(EVAL_BATCH, Math.max(1, total)) * len];
     int correct = 0;
     double lossSum = 0;
@@ -145,7 +163,7 @@ public final class Dl4jModel implements Model {
 
   @Override
   public double trainingFlopsPerSample() {
-    return spec.trainingFlopsPerSample();
+    return flopsPerSample;
   }
 
   /** The DL4J configuration for {@code spec} trained with {@code tc}, initialised from {@code seed}. */
@@ -196,7 +214,7 @@ public final class Dl4jModel implements Model {
 
   private void checkLength(float[] v) {
     if (v.length != numParams) {
-      throw new IllegalArgumentException("parameter vector has length " + v.length + ", model " + spec + " has " + numParams);
+      throw new IllegalArgumentException("parameter vector has length " + v.length + ", model " + description + " has " + numParams);
     }
   }
 }

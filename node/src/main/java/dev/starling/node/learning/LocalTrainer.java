@@ -23,6 +23,15 @@ public final class LocalTrainer {
 
   public static Result train(
       Model model, float[] start, Dataset data, int[] indices, TrainingConfig tc, long seed) {
+    return train(model, start, data, indices, tc, seed, null);
+  }
+
+  /**
+   * The same, with {@code gradientOffset} added to every minibatch gradient before the step
+   * (SCAFFOLD's {@code c - c_i}, FedDyn's linear term); null adds nothing.
+   */
+  public static Result train(
+      Model model, float[] start, Dataset data, int[] indices, TrainingConfig tc, long seed, float[] gradientOffset) {
     model.setParams(start);
     model.resetOptimizer();
     int n = indices.length;
@@ -49,7 +58,8 @@ public final class LocalTrainer {
           y[i] = data.label(order[start0 + i]);
         }
         float[] xb = m == bs ? x : java.util.Arrays.copyOf(x, m * len);
-        lossSum += model.fitBatch(xb, y, m);
+        lossSum += gradientOffset == null ? model.fitBatch(xb, y, m)
+            : model.fitBatch(xb, y, m, gradientOffset, (float) tc.learningRate());
         if (prox > 0) {
           model.pullTowards(start, prox);
         }

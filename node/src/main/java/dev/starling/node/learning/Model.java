@@ -38,6 +38,22 @@ public interface Model {
   double fitBatch(float[] features, int[] labels, int n);
 
   /**
+   * One step on a minibatch with {@code offset} added to the gradient (length {@link #numParams()}).
+   * This default takes the step and then moves the parameters by {@code -learningRate * offset},
+   * which is the same step for plain SGD only; a model that can reach its gradients (Starling's
+   * engine) adds the offset before its optimizer, whatever the optimizer.
+   */
+  default double fitBatch(float[] features, int[] labels, int n, float[] offset, float learningRate) {
+    double loss = fitBatch(features, labels, n);
+    float[] p = params();
+    for (int i = 0; i < p.length; i++) {
+      p[i] -= learningRate * offset[i];
+    }
+    setParams(p);
+    return loss;
+  }
+
+  /**
    * Applies {@code w -= scale * (w - anchor)} to every parameter: the FedProx proximal step after
    * an optimizer step ({@code scale = lr * mu}).
    */

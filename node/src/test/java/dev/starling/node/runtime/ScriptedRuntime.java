@@ -138,6 +138,12 @@ public final class ScriptedRuntime<T> {
     return n;
   }
 
+  /** Finishes the most recently submitted job alone: an older job then finishes after a newer one. */
+  public void finishNewestJob() {
+    jobs.removeLast().run();
+    settle();
+  }
+
   /** Jobs submitted and not finished. */
   public int pendingJobs() {
     return jobs.size();

@@ -72,7 +72,7 @@ public final class SimNetwork {
     int bytes = env.getSerializedSize();
     messages++;
     switch (env.getBodyCase()) {
-      case PING, PONG, ADVERTISE, AGG_ACK, RUN_DONE -> bytesControl += bytes;
+      case PING, PONG, ADVERTISE, AGG_ACK, RUN_DONE, EVALUATE_RESULT -> bytesControl += bytes;
       case PEER_MODEL -> {
         int view = env.getPeerModel().hasView()
             ? com.google.protobuf.CodedOutputStream.computeMessageSize(4, env.getPeerModel().getView()) : 0;

@@ -129,6 +129,24 @@ public final class EngineModel implements Model {
     return loss;
   }
 
+  /** Adds {@code offset} to the gradients before the optimizer step, so it holds for SGD, momentum and AdamW alike. */
+  @Override
+  public double fitBatch(float[] features, int[] labels, int n, float[] offset, float learningRate) {
+    checkLength(offset);
+    double loss = net.lossAndGradients(features, labels, n);
+    for (int i = 0; i < params.size(); i++) {
+      Param p = params.get(i);
+      float[] g = p.grad();
+      int[] map = p.internal();
+      int off = offsets[i];
+      for (int f = 0; f < map.length; f++) {
+        g[map[f]] += offset[off + f];
+      }
+    }
+    optimizer.step(params);
+    return loss;
+  }
+
   @Override
   public void pullTowards(float[] anchor, float scale) {
     checkLength(anchor);
