@@ -200,6 +200,23 @@ class ArchitectureTest {
     assertEquals(List.of(), violations);
   }
 
+  /**
+   * Churn is the runtime's job: no role keeps an online flag or reacts to being set online or
+   * offline (a crash is its actor stopping, a restart a new actor on its storage).
+   */
+  @Test
+  void rolesHaveNoOnlineFlag() {
+    Pattern flag = Pattern.compile("\\bSetOnline\\b|\\bboolean\\s+(?:is)?[oO]nline\\b|\\bstartOnline\\b");
+    List<String> violations = new ArrayList<>();
+    for (Source s : sources) {
+      if (s.module().equals("node") && flag.matcher(s.code()).find()) {
+        violations.add(s.type());
+      }
+    }
+    assertEquals(List.of(), violations);
+    assertTrue(sources.stream().anyMatch(s -> s.type().endsWith(".ModestPeer")), "the roles were read");
+  }
+
   /** Test kits stay in test scope; no module ships pekko-testkit. */
   @Test
   void testOnlyLibrariesStayInTestScope() throws IOException {

@@ -11,13 +11,25 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** MoDeST and DiLoCo on real clusters of separate JVMs on 127.0.0.1 over Artery TLS. */
+/**
+ * MoDeST and DiLoCo on real clusters of separate JVMs on 127.0.0.1 over Artery TLS; a MoDeST
+ * peer killed with kill -9 comes back from its checkpoint file, under the same contract as a
+ * simulated restart.
+ */
 class ClusterDlTest {
 
   @TempDir Path dir;
 
+  /**
+   * Enough rounds (about 0.6 s each here once the cluster has formed) that the others are still
+   * at it when the killed peer is back: its JVM start, TLS handshakes, and the Split Brain
+   * Resolver downing its old incarnation before the new one may join take about 20 s.
+   */
+  static final int ROUNDS = 150;
+  static final String EPOCHS = "training.epochs=100";
+
   @Test
-  void modestCompletesAfterAPeerIsKilledMidRun() throws Exception {
+  void aPeerKilledMidRunRestartsFromItsCheckpointAndTheRunCompletes() throws Exception {
     int base = Members.freeBasePort(5);
     Path keys = dir.resolve("keys");
     assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "5").exitCode());
@@ -27,7 +39,7 @@ class ClusterDlTest {
         peers.add(m.start(dir.resolve("peer-" + p + ".log"), "node", "--config",
             Cli.CONFIGS.resolve("cluster/modest.conf").toString(), "--role", "peer", "--id", Integer.toString(p), "--out",
             dir.resolve("peer-" + p).toString(), "--keys", keys.toString(), "--set", "cluster.base-port=" + base,
-            "--set", "rounds=10", "--set", "training.epochs=100"));
+            "--set", "rounds=" + ROUNDS, "--set", EPOCHS));
       }
       // Whichever peer aggregates round 2 first: kill -9 peer 4 then.
       long end = System.nanoTime() + 180_000_000_000L;
@@ -41,15 +53,31 @@ class ClusterDlTest {
       }
       assertTrue(seen, "no peer aggregated round 2");
       peers.get(4).destroyForcibly();
-      for (int p = 0; p < 4; p++) {
-        assertEquals(0, Members.await(peers.get(p), 240), "peer " + p + ":\n" + Files.readString(dir.resolve("peer-" + p + ".log")));
+      assertEquals(137, Members.await(peers.get(4), 30), "killed");
+      Path saved = dir.resolve("peer-4/checkpoint/node-4.pb");
+      assertTrue(Files.isRegularFile(saved), "peer 4 saved its state before the kill");
+      // The same member again: it continues from what it saved, as a restarted simulated peer does.
+      Path log4 = dir.resolve("peer-4-restarted.log");
+      peers.set(4, m.start(log4, "node", "--config", Cli.CONFIGS.resolve("cluster/modest.conf").toString(), "--role", "peer",
+          "--id", "4", "--out", dir.resolve("peer-4").toString(), "--keys", keys.toString(), "--set",
+          "cluster.base-port=" + base, "--set", "rounds=" + ROUNDS, "--set", EPOCHS));
+      Members.awaitLog(log4, "resuming from its checkpoint: start 2", 120);
+      for (int p = 0; p < 5; p++) {
+        Path log = p == 4 ? log4 : dir.resolve("peer-" + p + ".log");
+        int code;
+        try {
+          code = Members.await(peers.get(p), 240);
+        } catch (AssertionError e) {
+          throw new AssertionError("peer " + p + ": " + e.getMessage() + "\n" + Files.readString(log), e);
+        }
+        assertEquals(0, code, "peer " + p + ":\n" + Files.readString(log));
       }
     }
     int finals = 0;
-    for (int p = 0; p < 4; p++) {
+    for (int p = 0; p < 5; p++) { // peer 4 too: restarted, it took part to the end
       JsonNode s = ClusterFlTest.json(dir.resolve("peer-" + p + "/summary.json"));
       assertEquals("completed", s.get("status").asText());
-      assertTrue(s.get("rounds").asInt() >= 10);
+      assertTrue(s.get("rounds").asInt() >= ROUNDS);
       if (s.has("final_accuracy")) {
         finals++;
         assertTrue(s.get("final_accuracy").asDouble() > 0.4, s.toString());

@@ -152,6 +152,42 @@ class DecentralizedTest {
     }
   }
 
+  /**
+   * The runtime's crash and restart: three peers crash at round 3 (their actors stop, all they
+   * held in memory is gone) and are started again at round 6 from what they saved; they take
+   * part again, the run completes, and it is the same bytes twice.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"modest", "dpsgd", "gossip"})
+  void crashedPeersRestartFromTheirCheckpointsAndTakePartAgain(String algorithm) throws IOException {
+    String[] sets = {"algorithm=" + algorithm, "rounds=14", "dl.round-deadline-s=2", "dl.gossip-period-s=2",
+        "modest.aggregation-timeout-s=10",
+        "failures=[{kind=crash, nodes=[3, 5, 7], at-round=3}, {kind=join, nodes=[3, 5, 7], at-round=6}]"};
+    Path a = run("restart-" + algorithm + "-a", sets);
+    Path b = run("restart-" + algorithm + "-b", sets);
+    assertArrayEquals(Files.readAllBytes(a.resolve("metrics.csv")), Files.readAllBytes(b.resolve("metrics.csv")));
+    List<Csv.Row> rows = metrics(a);
+    assertEquals(14, rows.size());
+    List<Csv.Row> events = Csv.read(a.resolve("failures.csv"));
+    assertEquals(List.of("crash(crash)", "crash(crash)", "crash(crash)", "online(join)", "online(join)", "online(join)"),
+        events.stream().map(e -> e.get("event")).toList());
+    double back = events.get(3).num("virtual_time_s");
+    assertEquals("100", rows.get(rows.size() - 1).get("online"));
+    Set<Integer> again = new TreeSet<>();
+    List<Csv.Row> parts = Csv.read(a.resolve("participants.csv"));
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).num("virtual_time_s") > back) {
+        Set<Integer> took = algorithm.equals("modest") ? parts.get(i).ids("invited") : parts.get(i).ids("aggregated");
+        for (int id : List.of(3, 5, 7)) {
+          if (took.contains(id)) {
+            again.add(id);
+          }
+        }
+      }
+    }
+    assertFalse(again.isEmpty(), "a restarted peer took part after its restart");
+  }
+
   @Test
   void availabilityTraceBringsNodesOnlineLater() throws IOException {
     Path trace = dir.resolve("trace.csv");

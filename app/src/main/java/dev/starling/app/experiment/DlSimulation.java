@@ -64,6 +64,8 @@ public final class DlSimulation {
     long heapAtEnd = -1;
     String failure;
     SimHarness sim;
+    PeerListener listener;
+    View initialView;
     ModelPool pool;
     Dataset test;
     ExecutorService evaluators;
@@ -107,15 +109,19 @@ public final class DlSimulation {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      PeerListener listener = listener();
+      listener = listener();
       try (SimHarness s = SimSetup.harness(cfg, n, Set.of(), localSamples, writer)) {
         sim = s;
-        View initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
+        initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
         for (int i = 0; i < n; i++) {
-          sim.spawn(i, world.peer(i, sim.ports(i), listener, initialView, online[i]));
+          if (online[i]) {
+            sim.spawn(i, world.peer(i, sim.ports(i), listener, initialView));
+          }
         }
         for (int i = 0; i < n; i++) {
-          sim.tell(i, new PeerCommand.Start());
+          if (online[i]) {
+            sim.tell(i, new PeerCommand.Start());
+          }
         }
         scheduleAvailability();
         for (int f = 0; f < cfg.failures().size(); f++) {
@@ -230,7 +236,16 @@ public final class DlSimulation {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      sim.tell(node, new PeerCommand.SetOnline(up, graceful));
+      if (up) {
+        // A (re)start: the runtime builds the role afresh; it continues from what its storage kept.
+        sim.spawn(node, world.peer(node, sim.ports(node), listener, initialView));
+        sim.tell(node, new PeerCommand.Start());
+      } else {
+        if (graceful) {
+          sim.tell(node, new PeerCommand.Leave()); // it announces the leave, then goes
+        }
+        sim.crash(node);
+      }
     }
 
     private void roundRecorded(long round) {

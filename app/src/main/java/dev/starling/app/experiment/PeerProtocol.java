@@ -15,7 +15,7 @@ import org.apache.pekko.actor.typed.Behavior;
 public interface PeerProtocol {
 
   /** Peer {@code i}'s behavior, given what every peer shares ({@code setup}). */
-  Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView, boolean online);
+  Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView);
 
   /** Whether a round ends in one aggregation (MoDeST's sample) rather than in every peer's own model. */
   boolean aggregates();

@@ -61,8 +61,8 @@ public final class PeerWorld {
   }
 
   /** Peer {@code i}'s behavior. */
-  public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerListener listener, View initialView, boolean online) {
+  public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerListener listener, View initialView) {
     PeerSetup setup = new PeerSetup(data.train(), parts[i], pool, initial, n, codec, Seeds.derive(cfg.seed(), 5), listener);
-    return protocol.peer(i, ports, setup, initialView, online);
+    return protocol.peer(i, ports, setup, initialView);
   }
 }

@@ -79,8 +79,8 @@ public final class DlFamily extends PeerFamily {
     SimConfig.Dl dl = cfg.dl();
     return new PeerProtocol() {
       @Override
-      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView, boolean online) {
-        return SyncRoundPeer.create(ports, setup, rule, cfg.rounds(), Clock.seconds(dl.roundDeadlineSeconds()), online);
+      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView) {
+        return SyncRoundPeer.create(ports, setup, rule, cfg.rounds(), Clock.seconds(dl.roundDeadlineSeconds()));
       }
 
       @Override
@@ -104,8 +104,8 @@ public final class DlFamily extends PeerFamily {
     double period = cfg.dl().gossipPeriodSeconds();
     return new PeerProtocol() {
       @Override
-      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView, boolean online) {
-        return GossipPeer.create(ports, setup, Clock.seconds(period), cfg.rounds(), online);
+      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView) {
+        return GossipPeer.create(ports, setup, Clock.seconds(period), cfg.rounds());
       }
 
       @Override

@@ -34,8 +34,8 @@ public final class ModestFamily extends PeerFamily {
     double stall = 20 * (m.aggregationTimeoutSeconds() + m.ackTimeoutSeconds()) + 3600;
     return new PeerProtocol() {
       @Override
-      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView, boolean online) {
-        return ModestPeer.create(ports, setup, params, initialView, online);
+      public Behavior<PeerCommand> peer(int i, NodePorts ports, PeerSetup setup, View initialView) {
+        return ModestPeer.create(ports, setup, params, initialView);
       }
 
       @Override

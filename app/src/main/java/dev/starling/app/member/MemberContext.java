@@ -8,7 +8,9 @@ import dev.starling.app.report.RunWriter;
 import dev.starling.cluster.ClusterRuntime;
 import dev.starling.cluster.ExecutorCompute;
 import dev.starling.node.runtime.Clock;
+import dev.starling.node.runtime.FileStorage;
 import dev.starling.node.runtime.NodePorts;
+import dev.starling.node.runtime.Storage;
 import dev.starling.node.wire.proto.RunDone;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -103,10 +105,16 @@ public final class MemberContext {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  /** The ports of node {@code id} hosted by this member: its network endpoint, the compute pool, wall-clock time. */
+  /**
+   * The ports of node {@code id} hosted by this member: its network endpoint, the compute pool,
+   * wall-clock time, and its storage, a file under {@code <out>/checkpoint} when
+   * {@code cluster.checkpoint} is on (a restarted member continues from it), none otherwise.
+   */
   public NodePorts ports(int id) {
     Clock clock = this::elapsed;
-    return new NodePorts(id, runtime.network(id), compute, clock);
+    Storage storage = cc.checkpoint() ? new FileStorage(out.resolve("checkpoint").resolve("node-" + id + ".pb"))
+        : Storage.NONE;
+    return new NodePorts(id, runtime.network(id), compute, clock, storage);
   }
 
   /** One line of the member's log. */

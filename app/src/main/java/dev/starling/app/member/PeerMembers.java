@@ -6,6 +6,7 @@ import dev.starling.node.dl.PeerCommand;
 import dev.starling.node.dl.PeerListener;
 import dev.starling.node.learning.Evaluation;
 import dev.starling.node.learning.Model;
+import dev.starling.node.wire.proto.PeerCheckpoint;
 import dev.starling.node.wire.proto.RunDone;
 import dev.starling.sampling.modest.View;
 import java.util.ArrayList;
@@ -48,7 +49,11 @@ public final class PeerMembers {
         }
       }
     };
-    var peer = runtime.spawn("node-" + id, world.peer(id, m.ports(id), listener, View.initial(n, i -> false), true));
+    var ports = m.ports(id);
+    ports.storage().load(PeerCheckpoint.parser()).ifPresent(cp -> m.say(
+        "resuming from its checkpoint: start %d, round %d, last completed round %d", cp.getIncarnation() + 2,
+        cp.getRound(), cp.getMaxCompleted()));
+    var peer = runtime.spawn("node-" + id, world.peer(id, ports, listener, View.initial(n, i -> false)));
     List<Integer> others = new ArrayList<>(m.nodeIds());
     if (!runtime.awaitRoutes(others, m.startup())) {
       m.say("starting without peers %s (not seen within %.0f s)", runtime.missing(others), m.cluster().startupTimeoutS());

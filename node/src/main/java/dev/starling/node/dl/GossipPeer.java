@@ -2,10 +2,10 @@ package dev.starling.node.dl;
 
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
-import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.PeerCheckpoint;
 import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;
 import java.time.Duration;
@@ -24,6 +24,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * age, trains, and adds the samples trained to its age. A model that arrives while the node is
  * training waits (the newest one only) until training ends. A "round" for metrics is one period:
  * a node reports its model at each of its period ticks.
+ *
+ * <p>Durable state: at every tick it saves its ticks, model and age; a restarted node continues
+ * from them (a model waiting or in training is lost).
  */
 public final class GossipPeer extends AbstractBehavior<PeerCommand> {
 
@@ -46,17 +49,15 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
   private boolean training;
   private Incoming pending;
   private long ticks;
-  private boolean online;
-  private long epoch;
+  private final long incarnation;
 
-  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Duration period, int rounds,
-      boolean startOnline) {
+  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Duration period, int rounds) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new GossipPeer(ctx, timers, ports, setup, period, rounds, startOnline)));
+        timers -> new GossipPeer(ctx, timers, ports, setup, period, rounds)));
   }
 
   private GossipPeer(ActorContext<PeerCommand> ctx, TimerScheduler<PeerCommand> timers, NodePorts ports,
-      PeerSetup setup, Duration period, int rounds, boolean startOnline) {
+      PeerSetup setup, Duration period, int rounds) {
     super(ctx);
     this.ports = ports;
     this.setup = setup;
@@ -64,10 +65,20 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
     this.rounds = rounds;
     this.timers = timers;
     this.self = ports.id();
-    this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x474F53L));
-    this.codecRng = PeerTraining.codecRng(setup, self);
-    this.model = setup.initial();
-    this.online = startOnline;
+    var saved = PeerTraining.restore(ports);
+    if (saved.isPresent()) {
+      PeerCheckpoint cp = saved.get();
+      this.incarnation = cp.getIncarnation() + 1;
+      this.ticks = Math.min(cp.getRound(), rounds);
+      this.model = Tensors.decode(cp.getModel(), setup.initial().length);
+      this.age = cp.getAge();
+    } else {
+      this.incarnation = 0;
+      this.model = setup.initial();
+    }
+    this.rng = new SplittableRandom(PeerTraining.stream(setup, self, 0x474F53L, incarnation));
+    this.codecRng = PeerTraining.codecRng(setup, self, incarnation);
+    save(); // this start counts: a later restart draws streams of its own
     ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));
   }
 
@@ -76,12 +87,12 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
     return newReceiveBuilder()
         .onMessage(PeerCommand.Delivered.class, this::onDelivered)
         .onMessage(PeerCommand.Start.class, m -> {
-          if (online) {
+          if (ticks < rounds) {
             startTicking();
           }
           return this;
         })
-        .onMessage(PeerCommand.SetOnline.class, this::onSetOnline)
+        .onMessage(PeerCommand.Leave.class, m -> this)
         .onMessage(PeerCommand.TrainingDone.class, this::onTrainingDone)
         .onMessage(PeerCommand.Timer.class, this::onTick)
         .build();
@@ -94,7 +105,7 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private Behavior<PeerCommand> onTick(PeerCommand.Timer t) {
-    if (!online || ticks >= rounds) {
+    if (ticks >= rounds) {
       return this;
     }
     ticks++;
@@ -104,31 +115,23 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
     var msg = PeerModel.newBuilder().setKind(PeerModelKind.GOSSIP).setRound(ticks)
         .setModel(setup.codec().encode(model, codecRng)).setAge(age).build();
     ports.network().send(to, Envelope.newBuilder().setPeerModel(msg));
+    save();
     if (ticks < rounds) {
       timers.startSingleTimer(new Tick(), new PeerCommand.Timer(new Tick()), period);
     }
     return this;
   }
 
-  private Behavior<PeerCommand> onSetOnline(PeerCommand.SetOnline m) {
-    if (m.online() == online) {
-      return this;
-    }
-    online = m.online();
-    epoch++;
-    timers.cancelAll();
-    training = false;
-    pending = null;
-    if (online) {
-      startTicking();
-    }
-    return this;
+  /** The durable part: ticks done, the model and its age, and how often it has started. */
+  private void save() {
+    long done = ticks;
+    long a = age;
+    float[] m = model; // replaced, never written in place
+    ports.storage().save(() -> PeerCheckpoint.newBuilder().setVersion(1).setIncarnation(incarnation).setRound(done)
+        .setModel(Tensors.fp32(m)).setAge(a).build());
   }
 
   private Behavior<PeerCommand> onDelivered(PeerCommand.Delivered d) {
-    if (!online) {
-      return this;
-    }
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
     try {
@@ -162,11 +165,11 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
     model = merged;
     age = Math.max(age, in.age());
     training = true;
-    PeerTraining.submit(ports, setup, getContext().getSelf(), model, age, epoch);
+    PeerTraining.submit(ports, setup, getContext().getSelf(), model, age, 0);
   }
 
   private Behavior<PeerCommand> onTrainingDone(PeerCommand.TrainingDone d) {
-    if (d.epoch() != epoch || !online || !training) {
+    if (!training) {
       return this;
     }
     training = false;

@@ -2,24 +2,22 @@ package dev.starling.node.dl;
 
 import dev.starling.node.runtime.Inbound;
 import dev.starling.node.runtime.NodePorts;
-import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Advertise;
 import dev.starling.node.wire.proto.AggAck;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.PeerCheckpoint;
 import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;
 import dev.starling.node.wire.proto.Ping;
 import dev.starling.node.wire.proto.Pong;
 import dev.starling.sampling.modest.SampleDerivation;
 import dev.starling.sampling.modest.View;
-import dev.starling.sampling.modest.ViewEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -46,6 +44,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * stalls forever with sf = 1), and recovery from a silently crashed aggregator: a trainer that
  * gets no {@link AggAck} within {@code ackTimeout} re-forwards its model to the next live node in
  * hash order (the original only recovers when the aggregator leaves through its own code path).
+ *
+ * <p>Membership (the view, JOIN and LEAVE, suspicion and refutation) is {@link Membership}'s, the
+ * liveness probe {@link LivenessProbe}'s. Durable state: its view, its membership index, its round
+ * estimate and the last round it saw completed, saved whenever one of the last three changes; a
+ * restarted peer continues from them and advertises a JOIN (open aggregations, a model in
+ * training or waiting for an acknowledgement, probes and timers are lost in the crash).
  */
 public final class ModestPeer extends AbstractBehavior<PeerCommand> {
 
@@ -102,13 +106,9 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private final SplittableRandom rng;
   private final org.apache.commons.rng.UniformRandomProvider codecRng;
 
-  private View view;
-  private long viewMaxActive;
-  private final TreeMap<Integer, ViewEntry> pendingJoins = new TreeMap<>();
-  private long advIdx = 1;
-  private boolean online = true;
-  /** Bumped whenever the node goes offline: work tagged with an older epoch is dropped. */
-  private long epoch;
+  private final Membership membership;
+  private final long incarnation;
+  private final boolean restored;
 
   // trainer
   private long trainEst;
@@ -123,14 +123,14 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
 
   private final LivenessProbe liveness;
 
-  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Params params, View initialView,
-      boolean startOnline) {
+  /** @param initialView the view of a first start (a restart reads its own from storage) */
+  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Params params, View initialView) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new ModestPeer(ctx, timers, ports, setup, params, initialView, startOnline)));
+        timers -> new ModestPeer(ctx, timers, ports, setup, params, initialView)));
   }
 
   private ModestPeer(ActorContext<PeerCommand> ctx, TimerScheduler<PeerCommand> timers, NodePorts ports, PeerSetup setup,
-      Params params, View initialView, boolean startOnline) {
+      Params params, View initialView) {
     super(ctx);
     this.ports = ports;
     this.setup = setup;
@@ -138,8 +138,23 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     this.timers = timers;
     this.self = ports.id();
     this.numParams = setup.initial().length;
-    this.rng = new SplittableRandom(Seeds.derive(setup.seed(), self, 0x4D6F44655354L));
-    this.codecRng = PeerTraining.codecRng(setup, self);
+    var saved = PeerTraining.restore(ports);
+    this.restored = saved.isPresent();
+    if (restored) {
+      PeerCheckpoint cp = saved.get();
+      if (cp.getMembership() < 1 || cp.getMembership() >= Membership.MAX_INDEX) {
+        throw new InvalidMessageException("peer " + self + " checkpoint membership index " + cp.getMembership());
+      }
+      this.incarnation = cp.getIncarnation() + 1;
+      this.membership = new Membership(self, PeerViews.decode(cp.getView(), setup.nodes()), cp.getMembership());
+      this.trainEst = cp.getRound();
+      this.maxCompleted = cp.getMaxCompleted();
+    } else {
+      this.incarnation = 0;
+      this.membership = new Membership(self, initialView, 1);
+    }
+    this.rng = new SplittableRandom(PeerTraining.stream(setup, self, 0x4D6F44655354L, incarnation));
+    this.codecRng = PeerTraining.codecRng(setup, self, incarnation);
     this.liveness = new LivenessProbe(self, ports.clock(), timers, params.pingInterval(), params.pingTimeout(),
         new LivenessProbe.Host() {
           @Override
@@ -154,12 +169,10 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
 
           @Override
           public void dead(int node) {
-            declareDead(node);
+            membership.declareDead(node);
           }
         });
-    this.view = initialView;
-    this.viewMaxActive = initialView.maxLastActive();
-    this.online = startOnline;
+    save(); // this start counts: a later restart draws streams of its own
     ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));
   }
 
@@ -168,7 +181,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     return newReceiveBuilder()
         .onMessage(PeerCommand.Delivered.class, this::onDelivered)
         .onMessage(PeerCommand.Start.class, m -> onStart())
-        .onMessage(PeerCommand.SetOnline.class, this::onSetOnline)
+        .onMessage(PeerCommand.Leave.class, m -> onLeave())
         .onMessage(PeerCommand.TrainingDone.class, this::onTrainingDone)
         .onMessage(PeerCommand.Timer.class, this::onTimer)
         .build();
@@ -177,20 +190,15 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   // ---------------------------------------------------------------- helpers
 
   private long roundEstimate() {
-    long est = Math.max(trainEst, viewMaxActive);
+    long est = Math.max(trainEst, membership.maxActive());
     if (!aggregations.isEmpty()) {
       est = Math.max(est, aggregations.lastKey());
     }
     return Math.max(est, maxCompleted);
   }
 
-  private void seen(int peer, long round) {
-    view = view.seenActive(peer, round);
-    viewMaxActive = Math.max(viewMaxActive, round);
-  }
-
   private int[] order(long k, Set<Integer> excluded) {
-    int[] cands = view.candidates(k, self, params.inactivityThreshold());
+    int[] cands = membership.candidates(k, params.inactivityThreshold());
     if (!excluded.isEmpty()) {
       cands = Arrays.stream(cands).filter(j -> !excluded.contains(j)).toArray();
     }
@@ -201,137 +209,62 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     ports.network().send(to, env);
   }
 
-  private void flushPendingJoins() {
-    for (Map.Entry<Integer, ViewEntry> e : pendingJoins.entrySet()) {
-      ViewEntry mine = view.get(e.getKey());
-      view = view.with(e.getKey(), mine == null ? e.getValue() : mine.merge(e.getValue()));
-      viewMaxActive = Math.max(viewMaxActive, e.getValue().lastActiveRound());
-    }
-    pendingJoins.clear();
-  }
-
   private void ping(int j, long nonce) {
-    send(j, Envelope.newBuilder().setPing(Ping.newBuilder().setRound(roundEstimate()).setMembership(advIdx - 1)
+    send(j, Envelope.newBuilder().setPing(Ping.newBuilder().setRound(roundEstimate()).setMembership(membership.currentIndex())
         .setNonce(nonce)));
   }
 
-  /**
-   * A probe timed out: mark the node LEAVE under a membership index one above the one we know, so
-   * the suspicion travels with our view and others skip it too. A live node that finds itself so
-   * marked refutes it with a higher index of its own (as SWIM's incarnation numbers do).
-   */
-  private void declareDead(int j) {
-    ViewEntry e = view.get(j);
-    if (e != null && e.status() == ViewEntry.Status.JOIN && e.membershipIndex() + 1 < (1L << 30)) {
-      view = view.with(j, new ViewEntry(e.lastActiveRound(), e.membershipIndex() + 1, ViewEntry.Status.LEAVE));
-    }
-  }
-
-  /** After a merge: if others declared this node dead, refute with a newer JOIN. */
-  private void refuteIfSuspected() {
-    ViewEntry me = view.get(self);
-    if (online && me != null && me.status() == ViewEntry.Status.LEAVE && me.membershipIndex() >= advIdx - 1) {
-      advIdx = me.membershipIndex() + 1;
-      view = view.with(self, new ViewEntry(Math.max(me.lastActiveRound(), roundEstimate()), advIdx, ViewEntry.Status.JOIN));
-      advIdx++;
-    }
-  }
-
-  /** A direct message from {@code j} proves it alive: undo a suspicion of it. */
-  private void provenAlive(int j, long membership) {
-    ViewEntry e = view.get(j);
-    if (e == null) {
-      return;
-    }
-    if (membership > e.membershipIndex()) {
-      view = view.with(j, new ViewEntry(e.lastActiveRound(), membership, ViewEntry.Status.JOIN));
-    } else if (e.status() == ViewEntry.Status.LEAVE) {
-      view = view.with(j, new ViewEntry(e.lastActiveRound(), e.membershipIndex(), ViewEntry.Status.JOIN));
-    }
+  /** The durable part: the view, membership index, round estimate and last completed round. */
+  private void save() {
+    View v = membership.view(); // immutable: the simulator keeps it without encoding it now
+    long next = membership.nextIndex();
+    long est = trainEst;
+    long completed = maxCompleted;
+    ports.storage().save(() -> PeerCheckpoint.newBuilder().setVersion(1).setIncarnation(incarnation).setRound(est)
+        .setMaxCompleted(completed).setMembership(next).setView(PeerViews.encode(v)).build());
   }
 
   private Envelope.Builder modelMessage(PeerModelKind kind, long round, float[] params, double loss) {
     var tensor = setup.codec().encode(params, codecRng);
     return Envelope.newBuilder().setPeerModel(PeerModel.newBuilder().setKind(kind).setRound(round).setModel(tensor)
-        .setView(PeerViews.encode(view)).setTrainLoss((float) loss));
+        .setView(PeerViews.encode(membership.view())).setTrainLoss((float) loss));
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   private Behavior<PeerCommand> onStart() {
-    if (online) {
-      int[] first = order(1, Set.of());
-      for (int i = 0; i < Math.min(params.sampleSize(), first.length); i++) {
-        if (first[i] == self) {
-          onAggregatedModel(self, 1, setup.initial());
-        }
+    if (restored || membership.selfLeft()) {
+      advertise(false); // back after a crash, or joining after the start: JOIN
+      return this;
+    }
+    int[] first = order(1, Set.of());
+    for (int i = 0; i < Math.min(params.sampleSize(), first.length); i++) {
+      if (first[i] == self) {
+        onAggregatedModel(self, 1, setup.initial());
       }
     }
     return this;
   }
 
-  private Behavior<PeerCommand> onSetOnline(PeerCommand.SetOnline m) {
-    if (m.online() == online) {
-      return this;
-    }
-    if (!m.online()) {
-      if (m.graceful()) {
-        advertise(true);
-      }
-      online = false;
-      epoch++;
-      // A crash loses everything volatile; a leave abandons it.
-      liveness.clear();
-      for (long idx : aggregations.keySet()) {
-        timers.cancel(new AggTimeout(idx));
-      }
-      aggregations.clear();
-      if (forward != null) {
-        timers.cancel(new AckTimeout(forward.round));
-      }
-      forward = null;
-      training = -1;
-      model = null;
-      pendingJoins.clear();
-    } else {
-      online = true;
-      advertise(false);
-    }
+  /** A graceful leave: advertise it; the runtime stops the node next. */
+  private Behavior<PeerCommand> onLeave() {
+    advertise(true);
     return this;
   }
 
   /** Section 1.7: JOIN to 10 s random peers of the whole view, LEAVE to 10 s random active peers. */
   private void advertise(boolean leave) {
-    long myIdx = advIdx++;
-    int[] pool = leave ? view.candidates(roundEstimate(), self, params.inactivityThreshold()) : view.ids(ViewEntry.Status.JOIN);
-    if (!leave) {
-      int[] left = view.ids(ViewEntry.Status.LEAVE);
-      int[] all = Arrays.copyOf(pool, pool.length + left.length);
-      System.arraycopy(left, 0, all, pool.length, left.length);
-      Arrays.sort(all);
-      pool = all;
-    }
-    pool = Arrays.stream(pool).filter(j -> j != self).toArray();
+    long round = roundEstimate();
+    long idx = membership.nextIndex();
     int fanout = params.advertiseFanout() > 0 ? params.advertiseFanout() : 10 * params.sampleSize();
-    for (int i = 0; i < Math.min(fanout, pool.length); i++) {
-      int j = i + rng.nextInt(pool.length - i);
-      int t = pool[i];
-      pool[i] = pool[j];
-      pool[j] = t;
-      send(pool[i], Envelope.newBuilder().setAdvertise(Advertise.newBuilder().setRound(roundEstimate())
-          .setMembership(myIdx).setLeave(leave)));
-    }
-    ViewEntry me = view.get(self);
-    view = view.with(self, new ViewEntry(me == null ? roundEstimate() : me.lastActiveRound(), myIdx,
-        leave ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN));
+    membership.advertise(leave, round, params.inactivityThreshold(), fanout, rng, to -> send(to,
+        Envelope.newBuilder().setAdvertise(Advertise.newBuilder().setRound(round).setMembership(idx).setLeave(leave))));
+    save();
   }
 
   // ---------------------------------------------------------------- network
 
   private Behavior<PeerCommand> onDelivered(PeerCommand.Delivered d) {
-    if (!online) {
-      return this;
-    }
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
     if (from < 0 || from >= setup.nodes()) {
@@ -361,11 +294,12 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     // Validate everything before any of it is used.
     float[] params = Tensors.decode(m.getModel(), numParams);
     View theirs = PeerViews.decode(m.getView(), setup.nodes());
-    view = view.merge(theirs);
-    viewMaxActive = Math.max(viewMaxActive, theirs.maxLastActive());
-    refuteIfSuspected();
-    provenAlive(from, -1);
-    seen(from, Math.max(idx, roundEstimate()));
+    membership.merge(theirs);
+    if (membership.refuteIfSuspected(roundEstimate())) {
+      save();
+    }
+    membership.provenAlive(from, -1);
+    membership.seen(from, Math.max(idx, roundEstimate()));
     switch (m.getKind()) {
       case TRAINED -> onTrainedModel(from, idx, params, finiteLoss(m.getTrainLoss()));
       case AGGREGATED -> onAggregatedModel(from, idx, params);
@@ -381,41 +315,18 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private void onPing(int from, Ping p) {
-    touch(from, p.getRound(), p.getMembership());
-    send(from, Envelope.newBuilder().setPong(Pong.newBuilder().setRound(roundEstimate()).setMembership(advIdx - 1)
-        .setNonce(p.getNonce())));
+    membership.touch(from, p.getRound(), p.getMembership(), roundEstimate());
+    send(from, Envelope.newBuilder().setPong(Pong.newBuilder().setRound(roundEstimate())
+        .setMembership(membership.currentIndex()).setNonce(p.getNonce())));
   }
 
   private void onPong(int from, Pong p) {
-    touch(from, p.getRound(), p.getMembership());
+    membership.touch(from, p.getRound(), p.getMembership(), roundEstimate());
     liveness.pong(from, p.getNonce());
   }
 
-  private void touch(int from, long round, long membership) {
-    if (!view.contains(from)) {
-      return;
-    }
-    seen(from, Math.max(roundEstimate(), Math.min(round, roundEstimate() + 1)));
-    if (membership < (1L << 30)) {
-      provenAlive(from, membership);
-    }
-  }
-
   private void onAdvertise(int from, Advertise a) {
-    if (a.getMembership() >= (1L << 30)) {
-      throw new InvalidMessageException("advertised membership index " + a.getMembership() + " out of range (< 2^30)");
-    }
-    long r = Math.max(Math.min(a.getRound(), roundEstimate() + 1), roundEstimate());
-    ViewEntry e = new ViewEntry(r, a.getMembership(), a.getLeave() ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN);
-    if (a.getLeave()) {
-      ViewEntry mine = view.get(from);
-      view = view.with(from, mine == null ? e : mine.merge(e));
-      viewMaxActive = Math.max(viewMaxActive, r);
-    } else {
-      // Not applied yet: a newcomer must not enter a sample others may be computing right now.
-      ViewEntry pending = pendingJoins.get(from);
-      pendingJoins.put(from, pending == null ? e : pending.merge(e));
-    }
+    membership.onAdvertise(from, a, roundEstimate());
   }
 
   // ---------------------------------------------------------------- trainer
@@ -423,6 +334,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private void onAggregatedModel(int from, long k, float[] m) {
     if (k > trainEst) {
       trainEst = k;
+      save();
       training = -1; // a stale result will be dropped
       completedTraining = false;
       if (forward != null && forward.round < k) {
@@ -433,12 +345,12 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     if (k == trainEst && training < 0 && !completedTraining && (forward == null || forward.round != k)) {
       model = m;
       training = k;
-      PeerTraining.submit(ports, setup, getContext().getSelf(), m, k, epoch);
+      PeerTraining.submit(ports, setup, getContext().getSelf(), m, k, 0);
     }
   }
 
   private Behavior<PeerCommand> onTrainingDone(PeerCommand.TrainingDone d) {
-    if (d.epoch() != epoch || !online || d.round() != training || d.round() != trainEst) {
+    if (d.round() != training || d.round() != trainEst) {
       return this; // superseded or abandoned
     }
     training = -1;
@@ -479,7 +391,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
           send(agg, msg);
         }
       }
-      flushPendingJoins();
+      membership.flushPendingJoins();
       if (forward == f) {
         timers.startSingleTimer(new AckTimeout(f.round), new PeerCommand.Timer(new AckTimeout(f.round)),
             params.ackTimeout());
@@ -500,10 +412,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       forward = null;
       completedTraining = true;
     } else {
-      ViewEntry e = view.get(from);
-      if (e != null) {
-        view = view.with(from, new ViewEntry(e.lastActiveRound(), e.membershipIndex(), ViewEntry.Status.LEAVE));
-      }
+      membership.markUnavailable(from);
       if (!forward.probing) {
         timers.cancel(new AckTimeout(round));
         sendForward();
@@ -537,6 +446,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     Aggregation agg = aggregations.remove(idx);
     timers.cancel(new AggTimeout(idx));
     maxCompleted = Math.max(maxCompleted, idx);
+    save();
     // Older open aggregations are stale now; their trainers need not re-forward.
     for (var it = aggregations.headMap(idx).entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
@@ -549,9 +459,6 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     float[] avg = PeerTraining.mean(agg.models.values(), agg.models.size());
     List<Integer> contributors = List.copyOf(agg.models.keySet());
     liveness.findAvailable(idx, params.sampleSize(), Set.of(), participants -> {
-      if (!online) {
-        return;
-      }
       List<Integer> targets = new ArrayList<>(participants);
       shuffle(targets);
       setup.listener().aggregated(new PeerListener.AggregationRecord(idx - 1, self, contributors,
@@ -571,7 +478,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       for (int contributor : contributors) {
         ack(contributor, idx - 1);
       }
-      flushPendingJoins();
+      membership.flushPendingJoins();
     });
   }
 
@@ -586,9 +493,6 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   // ---------------------------------------------------------------- timers
 
   private Behavior<PeerCommand> onTimer(PeerCommand.Timer t) {
-    if (!online) {
-      return this;
-    }
     Object key = t.key();
     if (key instanceof LivenessProbe.Tick p) {
       liveness.onTick(p.probe());

@@ -9,16 +9,17 @@ public sealed interface PeerCommand {
   /** A network message. */
   record Delivered(Inbound inbound) implements PeerCommand {}
 
-  /** Begin the protocol (sent once to every node at time 0). */
+  /**
+   * Begin (or, after a restart, resume) the protocol: sent once to every node when the runtime has
+   * started it. A crash is not a message: the runtime stops the node, and a restart starts a new
+   * one from the node's {@link dev.starling.node.runtime.Storage}.
+   */
   record Start() implements PeerCommand {}
 
-  /**
-   * Churn: go offline ({@code online = false}; a graceful leave advertises it, a crash is silent
-   * and loses all volatile state) or come (back) online.
-   */
-  record SetOnline(boolean online, boolean graceful) implements PeerCommand {}
+  /** Leave gracefully: announce it (MoDeST advertises a LEAVE); the runtime then stops the node. */
+  record Leave() implements PeerCommand {}
 
-  /** Local training tagged {@code round} and {@code epoch} (the node's online epoch) finished. */
+  /** Local training tagged {@code round} and {@code epoch} (work started before a jump is stale) finished. */
   record TrainingDone(long round, long epoch, LocalTrainer.Result result, Throwable failure) implements PeerCommand {}
 
   /** A timer; {@code key} says which. */

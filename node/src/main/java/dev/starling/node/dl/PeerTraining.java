@@ -19,9 +19,27 @@ final class PeerTraining {
         (result, failure) -> self.tell(new PeerCommand.TrainingDone(round, epoch, result, failure)));
   }
 
-  /** The stream a peer's stochastic codec rounds with: its own, reproducible, independent of its other draws. */
-  static org.apache.commons.rng.UniformRandomProvider codecRng(PeerSetup setup, int self) {
-    return org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(setup.seed(), self, 0x434F444543L));
+  /**
+   * The stream a peer's stochastic codec rounds with: its own, reproducible, independent of its
+   * other draws, and fresh for each incarnation (start) of the node.
+   */
+  static org.apache.commons.rng.UniformRandomProvider codecRng(PeerSetup setup, int self, long incarnation) {
+    return org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(stream(setup, self, 0x434F444543L, incarnation));
+  }
+
+  /** A seed for one of a peer's random streams in its {@code incarnation}-th start (the first is 0). */
+  static long stream(PeerSetup setup, int self, long salt, long incarnation) {
+    return incarnation == 0 ? Seeds.derive(setup.seed(), self, salt) : Seeds.derive(setup.seed(), self, salt, incarnation);
+  }
+
+  /** The checkpoint a restarted peer continues from, if it saved one; its incarnation is then one more. */
+  static java.util.Optional<dev.starling.node.wire.proto.PeerCheckpoint> restore(NodePorts ports) {
+    var cp = ports.storage().load(dev.starling.node.wire.proto.PeerCheckpoint.parser());
+    if (cp.isPresent() && cp.get().getVersion() != 1) {
+      throw new dev.starling.node.wire.InvalidMessageException("peer " + ports.id() + " checkpoint version "
+          + cp.get().getVersion() + " (this build reads 1)");
+    }
+    return cp;
   }
 
   /** Whether a training result may be sent: every parameter and the loss finite. */

@@ -5,6 +5,7 @@ import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.PeerCheckpoint;
 import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;
 import java.time.Duration;
@@ -25,8 +26,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@link Rule} says who talks to whom and how models are mixed; it is what differs between the
  * algorithms ({@link Dpsgd}, {@link EpidemicLearning}).
  *
- * <p>A node that falls far behind (one back from being offline) jumps to the round of the newest
+ * <p>A node that falls far behind (one restarted after a crash) jumps to the round of the newest
  * model it receives when that is more than {@link #MAX_LAG} rounds ahead of its own.
+ *
+ * <p>Durable state: after every round it saves the round it trains next and its model; a
+ * restarted node continues from them (it lost its inbox, timers and any training in progress).
  */
 public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
 
@@ -75,21 +79,20 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
   private Phase phase = Phase.IDLE;
   private float[] model;
   private double lastLoss;
-  private boolean online;
+  private final long incarnation;
   private long epoch;
   private final TreeMap<Long, TreeMap<Integer, Received>> inbox = new TreeMap<>();
 
   /**
    * @param deadline how long after sending its model a node waits for its neighbours' (zero: forever)
    */
-  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Rule rule, int rounds, Duration deadline,
-      boolean startOnline) {
+  public static Behavior<PeerCommand> create(NodePorts ports, PeerSetup setup, Rule rule, int rounds, Duration deadline) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new SyncRoundPeer(ctx, timers, ports, setup, rule, rounds, deadline, startOnline)));
+        timers -> new SyncRoundPeer(ctx, timers, ports, setup, rule, rounds, deadline)));
   }
 
   private SyncRoundPeer(ActorContext<PeerCommand> ctx, TimerScheduler<PeerCommand> timers, NodePorts ports,
-      PeerSetup setup, Rule rule, int rounds, Duration deadline, boolean startOnline) {
+      PeerSetup setup, Rule rule, int rounds, Duration deadline) {
     super(ctx);
     this.ports = ports;
     this.setup = setup;
@@ -98,9 +101,19 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
     this.deadline = deadline;
     this.timers = timers;
     this.self = ports.id();
-    this.model = setup.initial();
-    this.online = startOnline;
-    this.codecRng = PeerTraining.codecRng(setup, self);
+    var saved = PeerTraining.restore(ports);
+    if (saved.isPresent()) {
+      PeerCheckpoint cp = saved.get();
+      this.incarnation = cp.getIncarnation() + 1;
+      this.round = Math.max(1, Math.min(cp.getRound(), rounds + 1L));
+      this.model = Tensors.decode(cp.getModel(), setup.initial().length);
+      this.phase = round > rounds ? Phase.DONE : Phase.IDLE;
+    } else {
+      this.incarnation = 0;
+      this.model = setup.initial();
+    }
+    this.codecRng = PeerTraining.codecRng(setup, self, incarnation);
+    save(); // this start counts: a later restart draws streams of its own
     ports.network().bind(ctx.messageAdapter(Inbound.class, PeerCommand.Delivered::new));
   }
 
@@ -109,12 +122,12 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
     return newReceiveBuilder()
         .onMessage(PeerCommand.Delivered.class, this::onDelivered)
         .onMessage(PeerCommand.Start.class, m -> {
-          if (online && phase == Phase.IDLE) {
-            train();
+          if (phase == Phase.IDLE) {
+            train(); // a restarted node resumes at its saved round; it jumps ahead on the first newer model it hears
           }
           return this;
         })
-        .onMessage(PeerCommand.SetOnline.class, this::onSetOnline)
+        .onMessage(PeerCommand.Leave.class, m -> this)
         .onMessage(PeerCommand.TrainingDone.class, this::onTrainingDone)
         .onMessage(PeerCommand.Timer.class, this::onTimer)
         .build();
@@ -125,26 +138,16 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
     PeerTraining.submit(ports, setup, getContext().getSelf(), model, round, epoch);
   }
 
-  private Behavior<PeerCommand> onSetOnline(PeerCommand.SetOnline m) {
-    if (m.online() == online) {
-      return this;
-    }
-    online = m.online();
-    epoch++;
-    timers.cancelAll();
-    if (!online) {
-      inbox.clear();
-      if (phase != Phase.DONE) {
-        phase = Phase.IDLE;
-      }
-    } else if (phase == Phase.IDLE) {
-      train(); // resumes at its old round; it jumps ahead on the first newer model it hears
-    }
-    return this;
+  /** The durable part: the round it trains next, its model, and how often it has started. */
+  private void save() {
+    long next = round;
+    float[] m = model; // replaced, never written in place
+    ports.storage().save(() -> PeerCheckpoint.newBuilder().setVersion(1).setIncarnation(incarnation).setRound(next)
+        .setModel(Tensors.fp32(m)).build());
   }
 
   private Behavior<PeerCommand> onTrainingDone(PeerCommand.TrainingDone d) {
-    if (d.epoch() != epoch || !online || d.round() != round || phase != Phase.TRAINING) {
+    if (d.epoch() != epoch || d.round() != round || phase != Phase.TRAINING) {
       return this;
     }
     if (d.failure() != null) {
@@ -174,9 +177,6 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private Behavior<PeerCommand> onDelivered(PeerCommand.Delivered d) {
-    if (!online) {
-      return this;
-    }
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
     try {
@@ -219,7 +219,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private Behavior<PeerCommand> onTimer(PeerCommand.Timer t) {
-    if (online && t.key() instanceof RoundDeadline rd && rd.round() == round) {
+    if (t.key() instanceof RoundDeadline rd && rd.round() == round) {
       tryClose(true);
     }
     return this;
@@ -246,6 +246,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
     model = used.isEmpty() ? model : rule.mix(self, round, model, used);
     setup.listener().roundDone(self, round, model, lastLoss);
     round++;
+    save();
     if (round > rounds) {
       phase = Phase.DONE;
     } else {

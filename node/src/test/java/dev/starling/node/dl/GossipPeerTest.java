@@ -37,6 +37,10 @@ class GossipPeerTest {
   final List<float[]> reported = new ArrayList<>();
 
   ScriptedRuntime<PeerCommand> peer() {
+    return peer(dev.starling.node.runtime.Storage.NONE);
+  }
+
+  ScriptedRuntime<PeerCommand> peer(dev.starling.node.runtime.Storage storage) {
     PeerListener listener = new PeerListener() {
       @Override
       public void roundDone(int node, long round, float[] params, double trainLoss) {
@@ -45,7 +49,7 @@ class GossipPeerTest {
       }
     };
     PeerSetup setup = new PeerSetup(data, shard, models, new float[P], NODES, Codecs.of("fp32", 0, false), SEED, listener);
-    return new ScriptedRuntime<>(ME, ports -> GossipPeer.create(ports, setup, Duration.ofSeconds(5), ROUNDS, true));
+    return new ScriptedRuntime<>(ME, storage, ports -> GossipPeer.create(ports, setup, Duration.ofSeconds(5), ROUNDS));
   }
 
   static Envelope gossip(float value, long age) {
@@ -136,5 +140,46 @@ class GossipPeerTest {
     assertEquals(0, rt.pendingJobs());
     long dropped = rt.log().stream().filter(l -> l.startsWith("WARN") && l.contains("dropped a message")).count();
     assertEquals(3, dropped, rt.log().toString());
+  }
+
+  @Test
+  void aRestartContinuesFromTheLastTickWithTheModelAndAgeSavedThere() {
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    var rt = peer(storage);
+    rt.tell(new PeerCommand.Start());
+    assertTrue(rt.fire(rt.pendingTimers().get(0))); // tick 1
+    rt.takeSent();
+    rt.deliver(2, gossip(1f, 3)); // merged, then trained
+    rt.finishJobs();
+    LocalTrainer.Result t = trained(mergedWithZero(1f, 0, 3), 3);
+    assertTrue(rt.fire(rt.pendingTimers().get(0))); // tick 2 saves the trained model and its age
+    rt.takeSent();
+    rt.deliver(3, gossip(9f, 50)); // training in progress when the node crashes
+    assertEquals(1, rt.pendingJobs());
+
+    var restarted = peer(storage);
+    var cp = storage.load(dev.starling.node.wire.proto.PeerCheckpoint.parser()).orElseThrow();
+    assertEquals(1, cp.getIncarnation());
+    assertEquals(2, cp.getRound(), "ticks done");
+    assertEquals(3 + t.processed(), cp.getAge());
+    assertArrayEquals(t.params(), Tensors.decode(cp.getModel(), P), 0f, "the model of tick 2, not the lost merge");
+    restarted.tell(new PeerCommand.Start());
+    assertTrue(restarted.fire(restarted.pendingTimers().get(0)));
+    PeerModel m = restarted.takeSent().get(0).envelope().getPeerModel();
+    assertEquals(3, m.getRound(), "tick 3 follows tick 2");
+    assertEquals(3 + t.processed(), m.getAge());
+    assertArrayEquals(t.params(), Tensors.decode(m.getModel(), P), 0f);
+    assertEquals(ROUNDS, reported.size());
+    assertTrue(restarted.pendingTimers().isEmpty(), "no tick after the last round");
+  }
+
+  /** The age-weighted merge of a zero model of age {@code own} with a model of {@code value} and age {@code age}. */
+  static float[] mergedWithZero(float value, long own, long age) {
+    float wOwn = own + age == 0 ? 0.5f : (float) ((double) own / (own + age));
+    float[] out = new float[P];
+    for (int i = 0; i < P; i++) {
+      out[i] = wOwn * 0f + (1 - wOwn) * value;
+    }
+    return out;
   }
 }

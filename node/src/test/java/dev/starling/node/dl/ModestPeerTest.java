@@ -39,6 +39,10 @@ class ModestPeerTest {
   final List<float[]> models = new ArrayList<>();
 
   ScriptedRuntime<PeerCommand> peer() {
+    return peer(dev.starling.node.runtime.Storage.NONE);
+  }
+
+  ScriptedRuntime<PeerCommand> peer(dev.starling.node.runtime.Storage storage) {
     PeerListener listener = new PeerListener() {
       @Override
       public void aggregated(AggregationRecord r, float[] params) {
@@ -48,7 +52,7 @@ class ModestPeerTest {
     };
     PeerSetup setup = new PeerSetup(RoleFixtures.testData(), new int[] {0, 1}, RoleFixtures.models(), new float[P], NODES,
         Codecs.of("fp32", 0, false), 3, listener);
-    return new ScriptedRuntime<>(ME, ports -> ModestPeer.create(ports, setup, PARAMS, View.initial(NODES, i -> false), true));
+    return new ScriptedRuntime<>(ME, storage, ports -> ModestPeer.create(ports, setup, PARAMS, View.initial(NODES, i -> false)));
   }
 
   static Envelope trained(long round, float value, float loss) {
@@ -157,5 +161,65 @@ class ModestPeerTest {
     assertTrue(rt.pendingTimers().isEmpty(), "no aggregation was opened");
     assertTrue(rt.takeSent().isEmpty());
     assertTrue(rt.alive());
+  }
+
+  static List<dev.starling.node.wire.proto.Advertise> adverts(List<ScriptedRuntime.Sent> sent, Set<Integer> to) {
+    List<dev.starling.node.wire.proto.Advertise> out = new ArrayList<>();
+    for (ScriptedRuntime.Sent s : sent) {
+      if (s.envelope().hasAdvertise()) {
+        to.add(s.to());
+        out.add(s.envelope().getAdvertise());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aRestartedPeerKeepsItsRoundKnowledgeLosesItsOpenWorkAndAnnouncesAJoin() {
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    var rt = peer(storage);
+    rt.deliver(1, trained(5, 1f, 0.2f));
+    rt.deliver(2, trained(5, 3f, 0.4f));
+    answerPings(rt, rt.takeSent()); // index 5 aggregated
+    rt.takeSent();
+    rt.deliver(3, trained(7, 2f, 0.1f)); // index 7 opened, then the crash takes it
+    assertEquals(1, aggregated.size());
+
+    var restarted = peer(storage);
+    var cp = storage.load(dev.starling.node.wire.proto.PeerCheckpoint.parser()).orElseThrow();
+    assertEquals(1, cp.getIncarnation());
+    assertEquals(5, cp.getMaxCompleted());
+    assertTrue(restarted.takeSent().isEmpty(), "nothing is sent before Start");
+    restarted.tell(new PeerCommand.Start());
+    Set<Integer> to = new TreeSet<>();
+    List<dev.starling.node.wire.proto.Advertise> joins = adverts(restarted.takeSent(), to);
+    assertEquals(Set.of(1, 2, 3), to, "a JOIN to every other node (fanout 10 s > 3)");
+    assertTrue(joins.stream().allMatch(a -> !a.getLeave() && a.getMembership() == 1), joins.toString());
+    assertEquals(2, storage.load(dev.starling.node.wire.proto.PeerCheckpoint.parser()).orElseThrow().getMembership(),
+        "the next advertisement will carry a newer index");
+
+    restarted.deliver(1, trained(5, 8f, 0.2f)); // index 5 is done: the restarted peer still knows it
+    List<ScriptedRuntime.Sent> late = restarted.takeSent();
+    assertTrue(late.size() == 1 && late.get(0).envelope().hasAggAck(), late.toString());
+    restarted.deliver(2, trained(7, 6f, 0.3f)); // index 7 starts afresh: node 3's model was lost
+    assertTrue(restarted.pendingTimers().stream().anyMatch(t -> t.toString().contains("AggTimeout")),
+        restarted.pendingTimers().toString());
+    Object timeout = restarted.pendingTimers().stream().filter(t -> t.toString().contains("AggTimeout")).findFirst()
+        .orElseThrow();
+    assertTrue(restarted.fire(timeout));
+    answerPings(restarted, restarted.takeSent());
+    assertEquals(2, aggregated.size());
+    assertEquals(List.of(2), aggregated.get(1).contributors(), "only what reached the new incarnation");
+  }
+
+  @Test
+  void aGracefulLeaveIsAdvertisedToActiveNodes() {
+    var rt = peer();
+    rt.tell(new PeerCommand.Leave());
+    Set<Integer> to = new TreeSet<>();
+    List<dev.starling.node.wire.proto.Advertise> leaves = adverts(rt.takeSent(), to);
+    assertFalse(leaves.isEmpty());
+    assertTrue(leaves.stream().allMatch(a -> a.getLeave() && a.getMembership() == 1), leaves.toString());
+    assertFalse(to.contains(ME));
   }
 }

@@ -9,6 +9,7 @@ import dev.starling.node.runtime.ScriptedRuntime;
 import dev.starling.node.wire.codec.Codecs;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
+import dev.starling.node.wire.proto.PeerCheckpoint;
 import dev.starling.node.wire.proto.PeerModel;
 import dev.starling.node.wire.proto.PeerModelKind;
 import java.time.Duration;
@@ -66,6 +67,10 @@ class SyncRoundPeerTest {
   final List<Done> done = new ArrayList<>();
 
   ScriptedRuntime<PeerCommand> peer() {
+    return peer(dev.starling.node.runtime.Storage.NONE);
+  }
+
+  ScriptedRuntime<PeerCommand> peer(dev.starling.node.runtime.Storage storage) {
     PeerListener listener = new PeerListener() {
       @Override
       public void roundDone(int node, long round, float[] params, double trainLoss) {
@@ -75,8 +80,7 @@ class SyncRoundPeerTest {
     };
     PeerSetup setup = new PeerSetup(RoleFixtures.testData(), new int[] {0, 2}, RoleFixtures.models(), new float[P], NODES,
         Codecs.of("fp32", 0, false), 5, listener);
-    return new ScriptedRuntime<>(ME, ports -> SyncRoundPeer.create(ports, setup, RULE, ROUNDS, Duration.ofSeconds(30),
-        true));
+    return new ScriptedRuntime<>(ME, storage, ports -> SyncRoundPeer.create(ports, setup, RULE, ROUNDS, Duration.ofSeconds(30)));
   }
 
   static Envelope model(long round, float value, int degree) {
@@ -185,5 +189,33 @@ class SyncRoundPeerTest {
     trainAndSend(rt, far);
     rt.deliver(2, model(far, 5f, 2));
     assertEquals(far, done.get(done.size() - 1).round());
+  }
+
+  @Test
+  void aCrashLosesWhatWasInFlightAndARestartContinuesFromTheLastCompletedRound() {
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    var rt = peer(storage);
+    rt.tell(new PeerCommand.Start());
+    float[] own = trainAndSend(rt, 1);
+    rt.deliver(0, model(1, 1f, 2));
+    rt.deliver(2, model(1, 4f, 2));
+    float[] afterRound1 = done.get(0).params();
+    rt.deliver(0, model(2, 7f, 2)); // round 2 has begun: a model in its inbox, training in progress
+    assertEquals(1, rt.pendingJobs());
+    // crash: this runtime (the actor, its inbox, timers and job) is gone; the storage stays
+
+    var restarted = peer(storage);
+    var cp = storage.load(PeerCheckpoint.parser()).orElseThrow();
+    assertEquals(1, cp.getIncarnation(), "the restart counts as the node's second start");
+    assertEquals(2, cp.getRound(), "it continues with round 2");
+    assertArrayEquals(afterRound1, Tensors.decode(cp.getModel(), P), 0f, "from the model round 1 ended with");
+    restarted.tell(new PeerCommand.Start());
+    trainAndSend(restarted, 2);
+    restarted.deliver(2, model(2, 3f, 2));
+    assertEquals(1, done.size(), "node 0's round-2 model was lost with the crash: it waits for it again");
+    restarted.deliver(0, model(2, 5f, 2));
+    assertEquals(2, done.size());
+    assertEquals(2, done.get(1).round());
+    assertTrue(own.length == P);
   }
 }

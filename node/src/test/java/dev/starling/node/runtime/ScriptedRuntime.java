@@ -38,8 +38,16 @@ public final class ScriptedRuntime<T> {
   private double now;
   private long seq;
 
-  /** Starts the role built by {@code role} on node {@code id}'s scripted ports. */
+  /** Starts the role built by {@code role} on node {@code id}'s scripted ports, with nothing kept across a crash. */
   public ScriptedRuntime(int id, Function<NodePorts, Behavior<T>> role) {
+    this(id, Storage.NONE, role);
+  }
+
+  /**
+   * The same with {@code storage} as the node's durable storage: a test crashes the node by
+   * dropping this runtime and restarts it by starting another on the same storage.
+   */
+  public ScriptedRuntime(int id, Storage storage, Function<NodePorts, Behavior<T>> role) {
     this.id = id;
     Network network = new Network() {
       @Override
@@ -70,7 +78,7 @@ public final class ScriptedRuntime<T> {
         });
       }
     };
-    this.kit = BehaviorTestKit.create(role.apply(new NodePorts(id, network, compute, () -> now)));
+    this.kit = BehaviorTestKit.create(role.apply(new NodePorts(id, network, compute, () -> now, storage)));
     settle();
     if (inbox == null) {
       throw new IllegalStateException("the role did not bind its inbox during setup");

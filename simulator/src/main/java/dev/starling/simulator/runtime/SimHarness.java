@@ -2,6 +2,7 @@ package dev.starling.simulator.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.starling.node.runtime.MemoryStorage;
 import dev.starling.node.runtime.NodePorts;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +30,7 @@ public final class SimHarness implements AutoCloseable {
 
   private static final String DISPATCHER = "starling.simulator.node-dispatcher";
 
-  private final ActorSystem<SpawnNode> system;
+  private final ActorSystem<Object> system;
   private final EventQueue queue;
   private final SimNetwork network;
   private final SimCompute compute;
@@ -56,12 +57,19 @@ public final class SimHarness implements AutoCloseable {
     this.compute = new SimCompute(queue, devices, computeThreads);
   }
 
+  /** Node {@code id}'s ports; its storage is the same object across the node's restarts. */
   public NodePorts ports(int id) {
-    return new NodePorts(id, network.forNode(id), compute.forNode(id), queue::nowSeconds);
+    return new NodePorts(id, network.forNode(id), compute.forNode(id), queue::nowSeconds,
+        storages.computeIfAbsent(id, k -> new MemoryStorage()));
   }
+
+  private final java.util.Map<Integer, MemoryStorage> storages = new java.util.HashMap<>();
 
   /** Asks the guardian to create a node; completes once the node's setup has run. */
   private record SpawnNode(String name, Behavior<?> behavior, CompletableFuture<ActorRef<?>> created) {}
+
+  /** Asks the guardian to stop a node. */
+  private record StopNode(ActorRef<?> node) {}
 
   /**
    * The guardian creates every node with {@code ctx.spawn} on the inline dispatcher: child
@@ -70,12 +78,17 @@ public final class SimHarness implements AutoCloseable {
    * outside ({@code systemActorOf}, classic {@code actorOf}) is asynchronous and would let a node's
    * first messages run on Pekko's thread instead of the driver's.
    */
-  private static Behavior<SpawnNode> spawner() {
+  private static Behavior<Object> spawner() {
     return Behaviors.receive((ctx, msg) -> {
+      if (msg instanceof StopNode stop) {
+        ctx.stop(stop.node());
+        return Behaviors.same();
+      }
+      SpawnNode spawn = (SpawnNode) msg;
       try {
-        msg.created().complete(ctx.spawn(msg.behavior(), msg.name(), DispatcherSelector.fromConfig(DISPATCHER)));
+        spawn.created().complete(ctx.spawn(spawn.behavior(), spawn.name(), DispatcherSelector.fromConfig(DISPATCHER)));
       } catch (RuntimeException e) {
-        msg.created().completeExceptionally(e);
+        spawn.created().completeExceptionally(e);
       }
       return Behaviors.same();
     });
@@ -84,8 +97,13 @@ public final class SimHarness implements AutoCloseable {
   /** Starts a node actor; its setup has run (on a thread that then leaves it idle) when this returns. */
   @SuppressWarnings("unchecked")
   public <T> ActorRef<T> spawn(int id, Behavior<T> behavior) {
+    if (refs.containsKey(id)) {
+      throw new IllegalStateException("node " + id + " is running; crash it before starting it again");
+    }
     CompletableFuture<ActorRef<?>> created = new CompletableFuture<>();
-    system.tell(new SpawnNode("node-" + id, guarded(id, behavior), created));
+    int start = starts.merge(id, 1, Integer::sum);
+    java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+    system.tell(new SpawnNode(start == 1 ? "node-" + id : "node-" + id + "-" + start, guarded(id, behavior, up), created));
     ActorRef<T> ref;
     try {
       ref = (ActorRef<T>) created.get(60, TimeUnit.SECONDS);
@@ -99,10 +117,33 @@ public final class SimHarness implements AutoCloseable {
       throw new IllegalStateException("node " + id + " did not bind its network inbox during setup");
     }
     refs.put(id, ref);
+    alive.put(id, up);
     return ref;
   }
 
   private final java.util.Map<Integer, ActorRef<?>> refs = new java.util.HashMap<>();
+  private final java.util.Map<Integer, Integer> starts = new java.util.HashMap<>();
+  private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicBoolean> alive = new java.util.HashMap<>();
+
+  /**
+   * Crashes node {@code id}: its actor stops with everything it held, messages to it are dropped
+   * from now on, and the results of its compute jobs go nowhere. Its storage stays; start it
+   * again with {@link #spawn}.
+   */
+  public void crash(int id) {
+    ActorRef<?> ref = refs.remove(id);
+    if (ref == null) {
+      throw new IllegalStateException("node " + id + " is not running");
+    }
+    network.unbind(id);
+    alive.remove(id).set(false); // from now on it handles nothing: late timers and job results are dropped
+    system.tell(new StopNode(ref));
+  }
+
+  /** Whether node {@code id} runs (started and not crashed). */
+  public boolean running(int id) {
+    return refs.containsKey(id);
+  }
 
   /** Sends {@code msg} to node {@code id} as if from outside (used to start nodes). */
   @SuppressWarnings("unchecked")
@@ -110,12 +151,19 @@ public final class SimHarness implements AutoCloseable {
     ((ActorRef<T>) refs.get(id)).tell(msg);
   }
 
-  /** Wraps a node so that an exception in it aborts the run with that exception, instead of a stall. */
+  /**
+   * Wraps a node so that an exception in it aborts the run with that exception, instead of a
+   * stall, and so that once crashed it handles nothing more (its stop is asynchronous; a crash is
+   * not).
+   */
   @SuppressWarnings("unchecked")
-  private <T> Behavior<T> guarded(int id, Behavior<T> behavior) {
+  private <T> Behavior<T> guarded(int id, Behavior<T> behavior, java.util.concurrent.atomic.AtomicBoolean up) {
     BehaviorInterceptor<T, T> catcher = new BehaviorInterceptor<>((Class<T>) (Class<?>) Object.class) {
       @Override
       public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
+        if (!up.get()) {
+          return Behaviors.same();
+        }
         try {
           return target.apply(ctx, msg);
         } catch (RuntimeException | Error e) {

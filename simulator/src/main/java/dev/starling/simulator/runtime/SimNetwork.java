@@ -60,6 +60,11 @@ public final class SimNetwork {
     };
   }
 
+  /** Node {@code id} is down: what reaches it from now on is dropped (and counted as sent). */
+  public void unbind(int id) {
+    inboxes.set(id, null);
+  }
+
   public boolean isBound(int id) {
     return inboxes.get(id) != null;
   }
