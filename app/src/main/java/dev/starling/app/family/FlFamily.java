@@ -34,15 +34,17 @@ import java.util.function.Function;
 public final class FlFamily extends ServerFamily {
 
   /** A server-side strategy: how the aggregated update moves the global model, and its defaults. */
+  /**
+   * A server-side strategy: its default server learning rate, whether it has FedProx's proximal
+   * term, its server step, and how the algorithm is built from that step; {@code clientState}
+   * says its clients keep and send more than their delta (update privacy does not cover that).
+   */
   record Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer,
-      Function<ServerOptimizer, FlAlgorithm> algorithm) {
+      Function<ServerOptimizer, FlAlgorithm> algorithm, boolean clientState) {
     Strategy(double defaultServerLr, boolean proximal, Function<SimConfig.Server, ServerOptimizer> optimizer) {
-      this(defaultServerLr, proximal, optimizer, PLAIN);
+      this(defaultServerLr, proximal, optimizer, FlAlgorithm::of, false);
     }
   }
-
-  /** Model out, delta back: what update privacy covers. */
-  private static final Function<ServerOptimizer, FlAlgorithm> PLAIN = FlAlgorithm::of;
 
   /** SCAFFOLD: the server's control variate beside its optimizer, and the clients' corrected training. */
   private static FlAlgorithm scaffold(ServerOptimizer optimizer) {
@@ -59,7 +61,7 @@ public final class FlFamily extends ServerFamily {
     STRATEGIES.put("fedadam", new Strategy(0.01, false, s -> new FedAdam(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
     STRATEGIES.put("fedyogi", new Strategy(0.01, false, s -> new FedYogi(s.learningRate(), s.beta1(), s.beta2(), s.tau())));
     STRATEGIES.put("fedadagrad", new Strategy(0.01, false, s -> new FedAdagrad(s.learningRate(), s.beta1(), s.tau())));
-    STRATEGIES.put("scaffold", new Strategy(1.0, false, s -> new ServerSgd(s.learningRate()), FlFamily::scaffold));
+    STRATEGIES.put("scaffold", new Strategy(1.0, false, s -> new ServerSgd(s.learningRate()), FlFamily::scaffold, true));
 
     RULES.put("fedavg", s -> new FedAvg());
     RULES.put("median", s -> new CoordinateMedian());
@@ -101,11 +103,11 @@ public final class FlFamily extends ServerFamily {
       throw new ConfigError("config key 'training.prox-mu': " + mu + " is set but algorithm = " + cfg.algorithm()
           + " has no proximal term (allowed with " + proximalNames() + ")");
     }
-    if (s.algorithm() != PLAIN && !"none".equals(cfg.privacy().mechanism())) {
+    if (s.clientState() && !"none".equals(cfg.privacy().mechanism())) {
       throw new ConfigError("config key 'privacy.mechanism': '" + cfg.privacy().mechanism() + "' cannot be used with algorithm "
           + cfg.algorithm() + ", whose clients send state the mechanism does not privatize (allowed: none)");
     }
-    if (s.algorithm() != PLAIN && "dl4j".equals(cfg.model().engine())
+    if (s.clientState() && "dl4j".equals(cfg.model().engine())
         && (cfg.training().optimizer() != dev.starling.node.learning.TrainingConfig.Optimizer.SGD
         || cfg.training().momentum() > 0)) {
       throw new ConfigError("config key 'model.engine': 'dl4j' cannot correct the gradients of algorithm " + cfg.algorithm()

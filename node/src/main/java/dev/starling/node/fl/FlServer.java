@@ -182,7 +182,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private List<Integer> invited = List.of();
   private final Map<Integer, ClientUpdate> received = new TreeMap<>();
   private final FlStrategy algorithm;
-  private final java.util.Set<String> clientTensors;
+  private final java.util.SortedSet<String> clientTensors;
 
   /** Federated evaluation of the round that closed: who was asked, what came back, the central result. */
   private List<Integer> fedInvited = List.of();
@@ -210,7 +210,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     this.aggregator = setup.privacy().mechanism().aggregator(setup.strategy().aggregator(),
         Math.max(1, setup.sampling().expectedClients()), noiseRng);
     this.algorithm = setup.strategy().algorithm();
-    this.clientTensors = java.util.Set.copyOf(algorithm.clientTensors());
+    this.clientTensors = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(algorithm.clientTensors()));
     Optional<ServerCheckpoint> cp = setup.checkpoints() == null ? Optional.empty() : setup.checkpoints().load();
     if (cp.isPresent()) {
       restore(cp.get());
@@ -298,9 +298,9 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     try {
       delta = Tensors.decode(u.getDelta(), numParams);
       tensors = NamedTensors.read(u.getTensorsList(), numParams, "update");
-      if (!tensors.keySet().equals(new java.util.TreeSet<>(clientTensors))) {
+      if (!tensors.keySet().equals(clientTensors)) {
         throw new InvalidMessageException("update tensors " + tensors.keySet() + " (strategy " + algorithm.name()
-            + " expects " + new java.util.TreeSet<>(clientTensors) + ")");
+            + " expects " + clientTensors + ")");
       }
       if (!Float.isFinite(u.getTrainLoss())) {
         throw new InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");

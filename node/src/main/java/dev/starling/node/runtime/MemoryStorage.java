@@ -13,7 +13,6 @@ import java.util.function.Supplier;
  */
 public final class MemoryStorage implements Storage {
   private Supplier<? extends Message> saved;
-  private long saves;
 
   @Override
   @SuppressWarnings("unchecked")
@@ -24,11 +23,5 @@ public final class MemoryStorage implements Storage {
   @Override
   public void save(Supplier<? extends Message> state) {
     saved = state;
-    saves++;
-  }
-
-  /** How many times the node saved (for tests and reports). */
-  public long saves() {
-    return saves;
   }
 }

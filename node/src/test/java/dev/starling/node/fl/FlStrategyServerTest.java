@@ -165,6 +165,11 @@ class FlStrategyServerTest {
     assertEquals(2, f.answered());
     assertEquals(new Evaluation(0.25, 1.75, 4), f.evaluation()); // weighted by samples 1 and 3
     assertEquals(2, trainRequests(rt, 2).size(), "the next round starts after the evaluation");
+    rt.deliver(asked.get(1), evaluation(1, 50, 1.0, 0.0)); // late: round 1's evaluation is closed
+    rt.deliver(asked.get(1), evaluation(2, 50, 1.0, 0.0)); // early: round 2 has asked nobody yet
+    assertEquals(1, rec.rounds.size());
+    assertEquals(new Evaluation(0.25, 1.75, 4), rec.rounds.get(0).federated().evaluation(), "the record stands");
+    assertTrue(rt.takeSent().isEmpty(), "a stray evaluation starts nothing");
   }
 
   @Test
