@@ -19,6 +19,11 @@ public interface Aggregator {
   /** A short, stable name used in configs and reports. */
   String name();
 
+  /** The fewest updates {@link #aggregate} accepts (a config is checked against it before a run). */
+  default int minUpdates() {
+    return 1;
+  }
+
   /** Checks the common preconditions and returns the common vector length. */
   static int checkedLength(List<WeightedVector> updates) {
     if (updates == null || updates.isEmpty()) {

@@ -30,6 +30,12 @@ public final class Krum implements Aggregator {
     this.selected = selected;
   }
 
+  /** Krum scores need n > 2f + 2; Multi-Krum averages m of them. */
+  @Override
+  public int minUpdates() {
+    return Math.max(2 * byzantine + 3, selected);
+  }
+
   @Override
   public float[] aggregate(List<WeightedVector> updates) {
     int d = Aggregator.checkedLength(updates);

@@ -231,8 +231,7 @@ public final class TransferBench {
   // ------------------------------------------------------------------ Artery via the cluster runtime
 
   private static ClusterSettings settings(String mode, int port, int seedPort, Path keys, int node) throws Exception {
-    ClusterSettings.Tls tls = mode.startsWith("tls") ? new ClusterSettings.Tls(keys.resolve("node-" + node + ".p12"),
-        keys.resolve("truststore.p12"), Files.readString(keys.resolve(Keys.PASSWORD_FILE)).strip()) : null;
+    ClusterSettings.Tls tls = mode.startsWith("tls") ? Keys.forNode(keys, node) : null;
     return new ClusterSettings("starling", "127.0.0.1", port, List.of("127.0.0.1:" + seedPort), tls, CHUNK,
         512L * 1024 * 1024);
   }

@@ -19,6 +19,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import java.util.function.IntUnaryOperator;
+import com.google.protobuf.ByteString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -41,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * Sending serializes the envelope once and cuts it into frames (slices of that one array) for the
  * {@link Outbox}; an {@link Endpoint} validates and reassembles them and hands the envelope to the
  * node's bound inbox (a {@code RunDone} to the run-done handler).
+ *
+ * <p>With TLS the member's {@link Identity} comes from its keystore before Pekko starts (a wrong
+ * password is one line), a local node id must be one its certificate speaks for, routes are used
+ * only once proven, and every transfer carries a MAC only the two certificate holders can make.
  */
 public final class ClusterRuntime implements AutoCloseable {
 
@@ -49,6 +58,8 @@ public final class ClusterRuntime implements AutoCloseable {
   private final ActorSystem<SpawnRequest> system;
   private final ClusterSettings settings;
   private final SortedSet<Integer> members;
+  private final Identity identity;
+  private final IntUnaryOperator hostOf;
   private final Routes routes;
   private final Outbox outbox;
   private final Traffic traffic = new Traffic();
@@ -57,20 +68,36 @@ public final class ClusterRuntime implements AutoCloseable {
   private final Map<Integer, List<ActorRef<Object>>> endpoints = new ConcurrentHashMap<>();
   private final AtomicLong transferIds = new AtomicLong(System.nanoTime() & 0x7FFF_FFFF_FFFFL);
   private volatile BiConsumer<Integer, RunDone> runDone = (from, r) -> {};
+  private volatile Consumer<String> failure = what -> LOG.error("{}; this member cannot go on", what);
 
   /** Asks the guardian to spawn a top-level actor (under /user). */
   private record SpawnRequest(String name, Behavior<?> behavior, CompletableFuture<ActorRef<?>> created) {}
 
-  private ClusterRuntime(ClusterSettings settings, Collection<Integer> members) {
+  private ClusterRuntime(ClusterSettings settings, Collection<Integer> members, IntUnaryOperator hostOf) {
     this.settings = settings;
     this.members = new TreeSet<>(members);
-    this.routes = new Routes(this.members);
+    this.hostOf = hostOf;
+    this.identity = settings.tls() == null ? null : Identity.load(settings.tls());
+    if (identity == null) {
+      LOG.warn("cluster.tls is off: members are not authenticated, and any process that reaches this port can claim"
+          + " any node id");
+    }
+    this.routes = new Routes(this.members, identity, hostOf);
     this.outbox = new Outbox(routes, traffic, settings.maxMessageBytes());
-    this.system = ActorSystem.create(Behaviors.receive((ctx, msg) -> {
+    // The guardian spawns every top-level actor (roles, endpoints, the directory) and watches it:
+    // one that fails is reported to the failure handler instead of leaving its member waiting.
+    this.system = ActorSystem.create(Behaviors.<SpawnRequest>receive((ctx, msg) -> {
       try {
-        msg.created().complete(ctx.spawn(msg.behavior(), msg.name()));
+        ActorRef<?> child = ctx.spawn(stopQuietly(msg.behavior()), msg.name());
+        ctx.watch(child);
+        msg.created().complete(child);
       } catch (RuntimeException e) {
         msg.created().completeExceptionally(e);
+      }
+      return Behaviors.same();
+    }, (ctx, signal) -> {
+      if (signal instanceof ChildFailed failed) {
+        failure.accept(failed.getRef().path().name() + " failed: " + describe(failed.getCause()));
       }
       return Behaviors.same();
     }), settings.systemName(), settings.pekkoConfig());
@@ -83,7 +110,23 @@ public final class ClusterRuntime implements AutoCloseable {
    * @param members every node id of the run (routes are looked up for these)
    */
   public static ClusterRuntime start(ClusterSettings settings, Collection<Integer> members) {
-    return new ClusterRuntime(settings, members);
+    return start(settings, members, id -> id);
+  }
+
+  /**
+   * Starts this JVM's cluster member.
+   *
+   * @param members every node id of the run (routes are looked up for these)
+   * @param hostOf the member whose certificate speaks for each node id (itself, except for nodes
+   *     hosted inside another member's JVM, like DiLoCo's reducer)
+   */
+  public static ClusterRuntime start(ClusterSettings settings, Collection<Integer> members, IntUnaryOperator hostOf) {
+    return new ClusterRuntime(settings, members, hostOf);
+  }
+
+  /** The node id this member's certificate names, or -1 without TLS. */
+  public int certifiedId() {
+    return identity == null ? -1 : identity.member();
   }
 
   public static ServiceKey<Frame> inlineKey(int id) {
@@ -113,6 +156,26 @@ public final class ClusterRuntime implements AutoCloseable {
     }
   }
 
+  /** {@code b}, stopped (without Pekko's multi-line log) when it throws, so its watcher learns why. */
+  private static <T> Behavior<T> stopQuietly(Behavior<T> b) {
+    return Behaviors.supervise(b).onFailure(Throwable.class, SupervisorStrategy.stop().withLoggingEnabled(false));
+  }
+
+  /** The exception and where it was thrown, in one line. */
+  static String describe(Throwable t) {
+    StackTraceElement[] st = t.getStackTrace();
+    return t + (st.length > 0 ? " (at " + st[0].getClassName().replaceAll(".*\\.", "") + "." + st[0].getMethodName() + ":"
+        + st[0].getLineNumber() + ")" : "");
+  }
+
+  /**
+   * Called (on an actor thread) when a top-level actor of this member (a role, an endpoint) fails
+   * with an exception, with one line saying which and why; the member should end the run.
+   */
+  public void onFailure(Consumer<String> handler) {
+    this.failure = handler;
+  }
+
   /** Called (on an actor thread) when a member announces the end of the run. */
   public void onRunDone(BiConsumer<Integer, RunDone> handler) {
     this.runDone = handler;
@@ -124,6 +187,10 @@ public final class ClusterRuntime implements AutoCloseable {
    * to it before there is someone to deliver it to (a frame for an unbound node would be dropped).
    */
   public Network network(int id) {
+    if (identity != null && hostOf.applyAsInt(id) != identity.member()) {
+      throw new dev.starling.node.UserError("this member's certificate is node " + identity.member() + "'s, which cannot"
+          + " speak for node " + id + " (start it with node-" + hostOf.applyAsInt(id) + ".p12)");
+    }
     inboxes.computeIfAbsent(id, k -> {
       AtomicReference<ActorRef<Inbound>> inbox = new AtomicReference<>();
       endpoints.put(id, List.of(spawn("net-" + id, endpoint(id, inbox)), spawn("bulk-" + id, endpoint(id, inbox))));
@@ -133,7 +200,8 @@ public final class ClusterRuntime implements AutoCloseable {
     return new Network() {
       @Override
       public void send(int to, Envelope.Builder message) {
-        Envelope env = message.setSender(id).setSeq(seq.getAndIncrement()).build();
+        Envelope env = message.setSender(id).setSeq(seq.getAndIncrement()).setWireVersion(ClusterSettings.WIRE_VERSION)
+            .setRunId(settings.runId()).build();
         sendEnvelope(id, to, env);
       }
 
@@ -148,19 +216,42 @@ public final class ClusterRuntime implements AutoCloseable {
     };
   }
 
+  /**
+   * Sends arbitrary bytes as the envelope of local node {@code from} (framed and authenticated as
+   * any message of it): what a faulty or malicious member can always do, for fuzzing the
+   * receivers. Roles never call it.
+   */
+  public void sendBytes(int from, int to, byte[] bytes) {
+    if (!inboxes.containsKey(from)) {
+      throw new IllegalArgumentException("node " + from + " is not hosted here (call network(" + from + ") first)");
+    }
+    send(from, to, new FrameAssembler.Encoded(ByteString.copyFrom(bytes), List.of()), Envelope.BodyCase.BODY_NOT_SET);
+  }
+
   private void sendEnvelope(int from, int to, Envelope env) {
-    FrameAssembler.Encoded enc = FrameAssembler.encode(env); // nothing of size is copied
+    send(from, to, FrameAssembler.encode(env), env.getBodyCase()); // nothing of size is copied
+  }
+
+  private void send(int from, int to, FrameAssembler.Encoded enc, Envelope.BodyCase kind) {
     int size = enc.bytes().size();
     if (size > settings.maxMessageBytes()) {
       traffic.rejected.incrementAndGet();
       LOG.error("node {} did not send a {}-byte {} to node {}: larger than max-message-bytes = {}", from, size,
-          env.getBodyCase(), to, settings.maxMessageBytes());
+          kind, to, settings.maxMessageBytes());
       return;
     }
     boolean inline = size <= ClusterSettings.INLINE_BYTES;
     int chunk = inline ? Math.max(size, 1) : settings.chunkBytes();
-    outbox.send(new Outbox.Outgoing(from, to, inline, env.getBodyCase(), size,
-        FrameAssembler.split(from, transferIds.getAndIncrement(), enc, chunk), System.nanoTime() + Outbox.HOLD.toNanos()));
+    long transfer = transferIds.getAndIncrement();
+    outbox.send(new Outbox.Outgoing(from, to, inline, kind, size, () -> {
+      ByteString mac = ByteString.EMPTY;
+      if (identity != null) {
+        // A route is installed only after its endpoint proved the certificate: the peer is known.
+        Identity.Peer peer = identity.peer(hostOf.applyAsInt(to));
+        mac = ByteString.copyFrom(Identity.frameMac(peer, from, to, transfer, size, enc.parts(), enc.bytes()));
+      }
+      return FrameAssembler.split(from, transfer, enc, chunk, mac);
+    }, System.nanoTime() + Outbox.HOLD.toNanos()));
   }
 
   /** The current route to node {@code id}'s inline or bulk endpoint, or null (for diagnostics and tests). */
@@ -172,14 +263,15 @@ public final class ClusterRuntime implements AutoCloseable {
   public void broadcastRunDone(int from, int rounds, String reason) {
     for (int to : members) {
       if (to != from && !inboxes.containsKey(to)) {
-        sendEnvelope(from, to, Envelope.newBuilder().setSender(from).setRunDone(
+        sendEnvelope(from, to, Envelope.newBuilder().setSender(from).setWireVersion(ClusterSettings.WIRE_VERSION)
+            .setRunId(settings.runId()).setRunDone(
             RunDone.newBuilder().setRounds(rounds).setReason(reason == null ? "" : reason)).build());
       }
     }
   }
 
   private Behavior<Object> endpoint(int id, AtomicReference<ActorRef<Inbound>> inbox) {
-    return Endpoint.behavior(id, inbox, settings, members, traffic, () -> runDone);
+    return Endpoint.behavior(id, inbox, settings, members, traffic, () -> runDone, identity, hostOf);
   }
 
   /** Whether routes to every one of {@code ids} are known, waiting up to {@code timeout}. */

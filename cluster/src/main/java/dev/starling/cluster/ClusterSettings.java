@@ -21,21 +21,38 @@ import java.util.TreeMap;
  * @param tls null for plain TCP
  * @param chunkBytes payload bytes per frame of a large message
  * @param maxMessageBytes the largest envelope accepted
+ * @param runId the run's id: every envelope carries it, and one of another run is refused
  */
 public record ClusterSettings(
-    String systemName, String host, int port, List<String> seedNodes, Tls tls, int chunkBytes, long maxMessageBytes) {
+    String systemName, String host, int port, List<String> seedNodes, Tls tls, int chunkBytes, long maxMessageBytes,
+    long runId) {
+
+  /** The version of the cluster wire format this build speaks (every envelope carries it). */
+  public static final int WIRE_VERSION = 1;
+
+  /** Settings of a member whose run has no id of its own (tools and tests): run id 0. */
+  public ClusterSettings(
+      String systemName, String host, int port, List<String> seedNodes, Tls tls, int chunkBytes, long maxMessageBytes) {
+    this(systemName, host, port, seedNodes, tls, chunkBytes, maxMessageBytes, 0L);
+  }
 
   /** Messages up to this size travel as one frame on Artery's ordinary stream. */
   public static final int INLINE_BYTES = 128 * 1024;
 
   /**
-   * Keystores for Artery TLS.
+   * Keystores for Artery TLS, each with its own password.
    *
    * @param keyStore this member's PKCS12 keystore (its key, its certificate and the CA's)
+   * @param keyPassword the password of that store and of its key
    * @param trustStore PKCS12 truststore holding only the cluster CA certificate
-   * @param password the password of both stores and of the key
+   * @param trustPassword the truststore's password
    */
-  public record Tls(Path keyStore, Path trustStore, String password) {}
+  public record Tls(Path keyStore, String keyPassword, Path trustStore, String trustPassword) {
+    @Override
+    public String toString() {
+      return "Tls[" + keyStore + ", " + trustStore + "]"; // never the passwords
+    }
+  }
 
   public ClusterSettings {
     seedNodes = List.copyOf(seedNodes);
@@ -91,9 +108,10 @@ public record ClusterSettings(
       String p = "pekko.remote.artery.ssl.config-ssl-engine.";
       m.put(p + "key-store", tls.keyStore().toAbsolutePath().toString());
       m.put(p + "trust-store", tls.trustStore().toAbsolutePath().toString());
-      m.put(p + "key-store-password", tls.password());
-      m.put(p + "key-password", tls.password());
-      m.put(p + "trust-store-password", tls.password());
+      m.put(p + "key-store-password", tls.keyPassword());
+      m.put(p + "key-password", tls.keyPassword());
+      m.put(p + "trust-store-password", tls.trustPassword());
+      m.put("pekko.remote.artery.ssl.ssl-engine-provider", TrustLoggingSslEngineProvider.class.getName());
       m.put(p + "protocol", "TLSv1.3");
       m.put(p + "enabled-algorithms", List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"));
       m.put(p + "require-mutual-authentication", "on");

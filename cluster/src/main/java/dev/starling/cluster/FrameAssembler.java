@@ -21,16 +21,29 @@ import java.util.function.IntPredicate;
  * anything is allocated or parsed: the sender must be a cluster member, the announced size at most
  * {@code maxMessageBytes}, the frame count must match the size and the chunk size, frames of one
  * transfer must arrive in order (Artery keeps order per stream), and the bytes held for unfinished
- * transfers are bounded. Only a complete transfer is parsed, and its envelope must name the same
- * sender as its frames. Not thread-safe: one per receiving actor.
+ * transfers are bounded: in all, and to one unfinished transfer per sender (a sender's frames
+ * arrive in order, so when its next transfer starts the previous one can never finish). Only a complete transfer is parsed, and its envelope must name the same
+ * sender as its frames. With TLS a complete transfer's MAC ({@link Identity#frameMac}) is checked
+ * before a byte of it is parsed. Not thread-safe: one per receiving actor.
  */
 public final class FrameAssembler {
+
+  /** Checks a complete transfer's authenticity before it is parsed; throws {@link InvalidMessageException} if it fails. */
+  @FunctionalInterface
+  public interface Check {
+    Check NONE = (sender, transfer, total, parts, mac, bytes) -> {};
+
+    void verify(int sender, long transfer, long total, List<Long> parts, ByteString mac, ByteString bytes);
+  }
 
   private final int chunkBytes;
   private final long maxMessageBytes;
   private final long maxPendingBytes;
   private final IntPredicate isMember;
+  private final Check check;
   private final Map<Key, Partial> partial = new LinkedHashMap<>();
+  /** Each sender's unfinished transfer. */
+  private final Map<Integer, Key> open = new java.util.HashMap<>();
   private long pendingBytes;
 
   private record Key(int sender, long transfer) {}
@@ -40,15 +53,17 @@ public final class FrameAssembler {
     final long total;
     final int count;
     final List<Long> parts;
+    final ByteString mac;
     final List<ByteString> pieces = new ArrayList<>();
     int next;
-    final long startedNanos;
+    long lastNanos;
 
-    Partial(long total, int count, List<Long> parts, long now) {
+    Partial(long total, int count, List<Long> parts, ByteString mac, long now) {
       this.total = total;
       this.count = count;
       this.parts = parts;
-      this.startedNanos = now;
+      this.mac = mac;
+      this.lastNanos = now;
     }
   }
 
@@ -62,6 +77,11 @@ public final class FrameAssembler {
    * @param isMember which sender ids are cluster members
    */
   public FrameAssembler(int chunkBytes, long maxMessageBytes, long maxPendingBytes, IntPredicate isMember) {
+    this(chunkBytes, maxMessageBytes, maxPendingBytes, isMember, Check.NONE);
+  }
+
+  /** As above, with {@code check} run on every complete transfer before it is parsed. */
+  public FrameAssembler(int chunkBytes, long maxMessageBytes, long maxPendingBytes, IntPredicate isMember, Check check) {
     if (chunkBytes < 1024) {
       throw new IllegalArgumentException("chunk size must be >= 1024 bytes, got " + chunkBytes);
     }
@@ -72,6 +92,7 @@ public final class FrameAssembler {
     this.maxMessageBytes = maxMessageBytes;
     this.maxPendingBytes = Math.max(maxPendingBytes, maxMessageBytes);
     this.isMember = isMember;
+    this.check = check;
   }
 
   /**
@@ -91,6 +112,11 @@ public final class FrameAssembler {
 
   /** Frames of one encoded envelope; their payloads are slices of its bytes (no copy). */
   public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes) {
+    return split(sender, transfer, enc, chunkBytes, ByteString.EMPTY);
+  }
+
+  /** As above, with {@code mac} (the transfer's {@link Identity#frameMac}) in frame 0. */
+  public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes, ByteString mac) {
     ByteString bytes = enc.bytes();
     int size = bytes.size();
     int count = Math.max(1, (int) ((size + (long) chunkBytes - 1) / chunkBytes));
@@ -106,7 +132,7 @@ public final class FrameAssembler {
           .setTotalBytes(size)
           .setData(bytes.substring(off, off + len));
       if (i == 0) {
-        f.addAllParts(enc.parts());
+        f.addAllParts(enc.parts()).setMac(mac);
       }
       frames.add(f.build());
     }
@@ -169,14 +195,24 @@ public final class FrameAssembler {
     if (!parts.isEmpty()) {
       checkParts(parts, index, total, sender);
     }
+    if (!f.getMac().isEmpty() && index != 0) {
+      throw new InvalidMessageException("frame " + index + " from node " + sender + " carries a MAC (only frame 0 may)");
+    }
     Key key = new Key(sender, f.getTransfer());
     if (count == 1) {
+      check.verify(sender, f.getTransfer(), total, parts, f.getMac(), f.getData());
       return Optional.of(parse(sender, f.getData(), parts));
     }
     Partial p = partial.get(key);
     if (p != null && index == 0) {
       drop(key, p); // the sender restarted this transfer (a new incarnation reusing the id)
       p = null;
+    }
+    if (p == null && index == 0) {
+      Key before = open.get(sender);
+      if (before != null) {
+        drop(before, partial.get(before)); // superseded: its remaining frames will never come
+      }
     }
     if (p == null) {
       if (index != 0) {
@@ -187,8 +223,9 @@ public final class FrameAssembler {
         throw new InvalidMessageException("transfer of " + total + " bytes from node " + sender + " would hold "
             + (pendingBytes + total) + " bytes of unfinished transfers (allowed " + maxPendingBytes + ")");
       }
-      p = new Partial(total, count, parts, nowNanos);
+      p = new Partial(total, count, parts, f.getMac(), nowNanos);
       partial.put(key, p);
+      open.put(sender, key);
       pendingBytes += total;
     } else if (index != p.next) {
       drop(key, p);
@@ -197,11 +234,14 @@ public final class FrameAssembler {
     }
     p.pieces.add(f.getData());
     p.next++;
+    p.lastNanos = nowNanos;
     if (p.next < p.count) {
       return Optional.empty();
     }
     drop(key, p);
-    return Optional.of(parse(sender, ByteString.copyFrom(p.pieces), p.parts)); // a rope: nothing is copied
+    ByteString all = ByteString.copyFrom(p.pieces); // a rope: nothing is copied
+    check.verify(sender, f.getTransfer(), p.total, p.parts, p.mac, all);
+    return Optional.of(parse(sender, all, p.parts));
   }
 
   private static void checkParts(List<Long> parts, int index, long total, int sender) {
@@ -228,6 +268,7 @@ public final class FrameAssembler {
 
   private void drop(Key key, Partial p) {
     partial.remove(key);
+    open.remove(key.sender(), key);
     pendingBytes -= p.total;
   }
 
@@ -265,13 +306,14 @@ public final class FrameAssembler {
     return TensorAttachments.attach(env, attachments, sender); // also refuses stray attachment indices
   }
 
-  /** Drops transfers started before {@code olderThanNanos}; returns how many. */
+  /** Drops transfers whose last frame came before {@code olderThanNanos} (stalled); returns how many. */
   public int expire(long olderThanNanos) {
     int n = 0;
     for (Iterator<Map.Entry<Key, Partial>> it = partial.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
-      if (e.getValue().startedNanos - olderThanNanos < 0) {
+      if (e.getValue().lastNanos - olderThanNanos < 0) {
         pendingBytes -= e.getValue().total;
+        open.remove(e.getKey().sender(), e.getKey());
         it.remove();
         n++;
       }

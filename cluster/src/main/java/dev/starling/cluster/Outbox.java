@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +24,11 @@ final class Outbox {
   /** How long a message waits for a route to its destination before it is dropped. */
   static final Duration HOLD = Duration.ofSeconds(15);
 
-  /** One message cut into frames, for the inline or the bulk stream. */
-  record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, List<Frame> frames,
+  /**
+   * One message for the inline or the bulk stream; its frames are cut when its route is known
+   * (their MAC needs the destination's proven certificate).
+   */
+  record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, Supplier<List<Frame>> frames,
       long expiresNanos) {}
 
   private final Routes routes;
@@ -62,7 +66,7 @@ final class Outbox {
     if (route == null) {
       return false;
     }
-    for (Frame f : o.frames()) {
+    for (Frame f : o.frames().get()) {
       route.tell(f);
     }
     traffic.bytesSent.addAndGet(o.bytes());

@@ -108,6 +108,30 @@ class FrameAssemblerTest {
     asm.accept(FrameAssembler.split(2, 1, big, CHUNK).get(0), 200); // room again
   }
 
+  @Test
+  void aSenderHoldsAtMostOneUnfinishedTransferAndProgressKeepsItAlive() {
+    FrameAssembler asm = new FrameAssembler(CHUNK, 8 * CHUNK, 16 * CHUNK, id -> true);
+    byte[] big = new byte[6 * CHUNK];
+    List<Frame> first = FrameAssembler.split(1, 1, big, CHUNK);
+    asm.accept(first.get(0), 100);
+    asm.accept(FrameAssembler.split(1, 2, big, CHUNK).get(0), 110); // the same sender starts its next transfer
+    assertEquals(6 * CHUNK, asm.pendingBytes(), "the first can never finish, so it is let go");
+    var e = assertThrows(InvalidMessageException.class, () -> asm.accept(first.get(1), 120));
+    assertTrue(e.getMessage().contains("without its start"), e.getMessage());
+    // A transfer that keeps sending frames is not stalled, however long it takes in all; one that stops is.
+    FrameAssembler asm2 = new FrameAssembler(CHUNK, 16 * CHUNK, 16 * CHUNK, id -> true);
+    Envelope env = envelope(2, 2000);
+    List<Frame> slow = FrameAssembler.split(2, 7, env.toByteArray(), CHUNK);
+    for (int i = 0; i < slow.size() - 1; i++) {
+      assertTrue(asm2.accept(slow.get(i), 100L * i).isEmpty());
+      assertEquals(0, asm2.expire(100L * i - 50), "not stalled at frame " + i);
+    }
+    assertEquals(env, asm2.accept(slow.get(slow.size() - 1), 100L * slow.size()).orElseThrow());
+    asm2.accept(slow.get(0), 5000);
+    assertEquals(1, asm2.expire(5001));
+    assertEquals(0, asm2.pendingBytes());
+  }
+
   private static Envelope bigEnvelope(byte[] behind) {
     return Envelope.newBuilder().setSender(1).setSeq(9).setTrainRequest(TrainRequest.newBuilder().setRound(4)
         .setModel(Tensor.newBuilder().setLength(behind.length / 4).setEncoding(Encoding.FP32)
@@ -223,5 +247,42 @@ class FrameAssemblerTest {
     int at = wire.length - data.size(); // the tensor's data is the last field on the wire
     wire[at] ^= 0x5a;
     assertEquals(wire[at], data.byteAt(0)); // aliased, not copied
+  }
+
+  @Test
+  void everyCompleteTransferIsCheckedBeforeItIsParsedWithItsMacAndAllItsBytes() {
+    Envelope env = envelope(1, 2000);
+    FrameAssembler.Encoded enc = FrameAssembler.encode(env);
+    ByteString mac = ByteString.copyFromUtf8("mac-of-transfer-9");
+    List<Frame> frames = FrameAssembler.split(1, 9, enc, CHUNK, mac);
+    assertEquals(mac, frames.get(0).getMac());
+    assertTrue(frames.get(1).getMac().isEmpty());
+    List<String> seen = new ArrayList<>();
+    FrameAssembler checked = new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 4,
+        (sender, transfer, total, parts, m, bytes) -> {
+          seen.add(sender + "/" + transfer + "/" + total + "/" + m.toStringUtf8());
+          assertEquals(enc.bytes(), bytes);
+          if (!m.equals(mac)) {
+            throw new InvalidMessageException("bad mac");
+          }
+        });
+    Optional<Envelope> got = Optional.empty();
+    for (Frame f : frames) {
+      got = checked.accept(f, 0);
+    }
+    assertEquals(env, got.orElseThrow());
+    assertEquals(List.of("1/9/" + enc.bytes().size() + "/mac-of-transfer-9"), seen);
+    // The same transfer with another MAC in frame 0 is refused when it completes, and nothing is parsed.
+    List<Frame> forged = new ArrayList<>(frames);
+    forged.set(0, frames.get(0).toBuilder().setMac(ByteString.copyFromUtf8("forged")).build());
+    for (int i = 0; i < forged.size() - 1; i++) {
+      assertTrue(checked.accept(forged.get(i), 0).isEmpty());
+    }
+    assertThrows(InvalidMessageException.class, () -> checked.accept(forged.get(forged.size() - 1), 0));
+    assertEquals(0, checked.pendingBytes());
+    // A MAC may only ride in frame 0.
+    Frame late = frames.get(1).toBuilder().setMac(mac).build();
+    InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> checked.accept(late, 0));
+    assertTrue(e.getMessage().contains("only frame 0 may"), e.getMessage());
   }
 }

@@ -37,6 +37,15 @@ class ClusterFlTest {
     return json(out.resolve("summary.json")).get("final_model_sha256").asText();
   }
 
+  /** The run id the members of cluster/fl.conf with these overrides share (what an attacker inside the run knows). */
+  static long runId(int base, String... sets) {
+    List<String> all = new ArrayList<>(List.of("cluster.base-port=" + base));
+    all.addAll(List.of(sets));
+    var cfg = dev.starling.app.config.ConfigLoader.load(Cli.CONFIGS.resolve("cluster/fl.conf"), all, null, null,
+        dev.starling.app.family.Families.standard());
+    return dev.starling.app.member.ClusterConfig.runId(cfg);
+  }
+
   @Test
   void localFlClusterEndsWithTheSimulatorsModel() throws Exception {
     String port = "cluster.base-port=" + Members.freeBasePort(4);
@@ -81,11 +90,11 @@ class ClusterFlTest {
       List<String> serverArgs = nodeArgs(keys, base, "server", 0, dir.resolve("server"), rounds);
       Process server = m.start(serverLog, serverArgs.toArray(String[]::new));
       Members.awaitLog(serverLog, "joined the cluster", 120);
-      // Before any client is up (so the server is surely waiting): a member with a valid
-      // certificate sends garbage, an oversized announcement and a NaN update as client 2.
+      // Before any client is up (so the server is surely waiting): a compromised client 2 sends
+      // garbage, an oversized announcement and a NaN update, all authenticated as node 2.
       // 610 = (60 synthetic features + bias) x 10 classes, the logistic regression's parameters.
-      Process adversary = m.startMain(dir.resolve("adversary.log"), Adversary.class.getName(), keys.toString(), "4",
-          Integer.toString(base + 4), "127.0.0.1:" + base, "610");
+      Process adversary = m.startMain(dir.resolve("adversary.log"), Adversary.class.getName(), keys.toString(),
+          Integer.toString(base + 4), "127.0.0.1:" + base, "610", Long.toHexString(runId(base, rounds)));
       assertEquals(0, Members.await(adversary, 120), Files.readString(dir.resolve("adversary.log")));
       List<Process> clients = new ArrayList<>();
       for (int c = 1; c <= 3; c++) {
@@ -122,6 +131,73 @@ class ClusterFlTest {
     JsonNode server = json(dir.resolve("server/summary.json"));
     assertEquals("completed", server.get("status").asText());
     assertEquals(simulatedSha(dir.resolve("sim"), rounds), server.get("final_model_sha256").asText());
+  }
+
+  @Test
+  void aMemberWithItsOwnCertificateCannotPoseAsTheServerOrAsClients() throws Exception {
+    int base = Members.freeBasePort(5);
+    Path keys = dir.resolve("keys");
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "5").exitCode());
+    Path impostorLog = dir.resolve("impostor.log");
+    try (Members m = new Members()) {
+      Path serverLog = dir.resolve("server.log");
+      Process server = m.start(serverLog, nodeArgs(keys, base, "server", 0, dir.resolve("server")).toArray(String[]::new));
+      Members.awaitLog(serverLog, "joined the cluster", 120);
+      // Node 4's certificate is signed by the cluster CA, but node 4 has no role in this run.
+      Process impostor = m.startMain(impostorLog, Impostor.class.getName(), keys.toString(), Integer.toString(base + 4),
+          "127.0.0.1:" + base, "610", Long.toHexString(runId(base)));
+      Members.awaitLog(impostorLog, "registered as node 0 and node 2", 120);
+      List<Process> clients = new ArrayList<>();
+      for (int c = 1; c <= 3; c++) {
+        clients.add(m.start(dir.resolve("client-" + c + ".log"),
+            nodeArgs(keys, base, "client", c, dir.resolve("client-" + c)).toArray(String[]::new)));
+      }
+      assertEquals(0, Members.await(server, 240), Files.readString(serverLog));
+      for (int c = 0; c < 3; c++) {
+        assertEquals(0, Members.await(clients.get(c), 60), "client " + (c + 1));
+      }
+      Members.awaitLog(impostorLog, "frames meant for others reached it", 30);
+      impostor.destroyForcibly();
+      impostor.waitFor();
+    }
+    String sl = Files.readString(dir.resolve("server.log"));
+    assertTrue(sl.contains("claiming to be from node 1 does not carry node 1's MAC")
+        || sl.contains("claiming to be from node 2 does not carry node 2's MAC"), sl);
+    assertTrue(sl.contains("answered with the certificate of node 4, which does not speak for node 2"), sl);
+    for (int c = 1; c <= 3; c++) {
+      String cl = Files.readString(dir.resolve("client-" + c + ".log"));
+      assertTrue(cl.contains("answered with the certificate of node 4, which does not speak for node 0"), cl);
+    }
+    // Nothing meant for the server or for client 2 ever reached the impostor's endpoints.
+    var counts = java.util.regex.Pattern.compile("impostor: (\\d+) frames meant for others").matcher(Files.readString(impostorLog));
+    long last = -1;
+    while (counts.find()) {
+      last = Long.parseLong(counts.group(1));
+    }
+    assertEquals(0, last, Files.readString(impostorLog));
+    JsonNode summary = json(dir.resolve("server/summary.json"));
+    assertEquals("completed", summary.get("status").asText());
+    assertTrue(summary.get("messages_rejected").asLong() > 0);
+    // No forged update was aggregated: the model is the simulator's, bit for bit.
+    assertEquals(simulatedSha(dir.resolve("sim")), summary.get("final_model_sha256").asText());
+  }
+
+  @Test
+  void aMemberStoppedBySigtermWritesItsSummaryWithTheReason() throws Exception {
+    int base = Members.freeBasePort(4);
+    Path keys = dir.resolve("keys");
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "4").exitCode());
+    try (Members m = new Members()) {
+      Path log = dir.resolve("server.log");
+      Process server = m.start(log, nodeArgs(keys, base, "server", 0, dir.resolve("server")).toArray(String[]::new));
+      Members.awaitLog(log, "joined the cluster", 120); // and waits for clients that never come
+      server.destroy(); // SIGTERM
+      assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "exits within seconds");
+      assertTrue(Files.readString(log).contains("stopped by a signal before the run ended"), Files.readString(log));
+    }
+    JsonNode s = json(dir.resolve("server/summary.json"));
+    assertEquals("stopped", s.get("status").asText());
+    assertTrue(s.get("reason").asText().contains("SIGTERM"), s.toString());
   }
 
   @Test

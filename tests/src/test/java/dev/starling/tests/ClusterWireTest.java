@@ -38,9 +38,8 @@ class ClusterWireTest {
       Path log = dir.resolve("echo.log");
       m.startMain(log, EchoNode.class.getName(), keys.toString(), Integer.toString(base));
       Members.awaitLog(log, "echo: ready", 120);
-      String pw = Files.readString(keys.resolve("store-password")).strip();
       ClusterSettings s = new ClusterSettings("starling", "127.0.0.1", base + 1, List.of("127.0.0.1:" + base),
-          new ClusterSettings.Tls(keys.resolve("node-0.p12"), keys.resolve("truststore.p12"), pw), 4 * 1024 * 1024,
+          dev.starling.cluster.Keys.forNode(keys, 0), 4 * 1024 * 1024,
           256L * 1024 * 1024);
       try (ClusterRuntime rt = ClusterRuntime.start(s, List.of(0, 1))) {
         LinkedBlockingQueue<Inbound> replies = new LinkedBlockingQueue<>();

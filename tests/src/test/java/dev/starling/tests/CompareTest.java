@@ -43,6 +43,13 @@ class CompareTest {
     assertEquals(0, again.exitCode(), again.err());
     assertTrue(again.out().contains("not reached") || Files.readString(out.resolve("comparison.md")).contains("not reached"));
     assertEquals(new String(before), Files.readString(out.resolve("modest-synthetic").resolve("metrics.csv")));
+    // A reused run whose metrics.csv lost rows is refused, not compared with wrong numbers.
+    Path m = out.resolve("modest-synthetic").resolve("metrics.csv");
+    java.util.List<String> lines = Files.readAllLines(m);
+    Files.write(m, lines.subList(0, lines.size() / 2));
+    Cli.Result damaged = Cli.run(reuse);
+    assertEquals(2, damaged.exitCode(), damaged.err());
+    assertTrue(damaged.err().contains("is damaged: metrics.csv has " + (lines.size() / 2 - 1) + " rounds"), damaged.err());
   }
 
   @Test

@@ -25,9 +25,8 @@ public final class EchoNode {
   public static void main(String[] a) throws Exception {
     Path keys = Path.of(a[0]);
     int port = Integer.parseInt(a[1]);
-    String pw = Files.readString(keys.resolve("store-password")).strip();
     ClusterSettings s = new ClusterSettings("starling", "127.0.0.1", port, List.of("127.0.0.1:" + port),
-        new ClusterSettings.Tls(keys.resolve("node-1.p12"), keys.resolve("truststore.p12"), pw), 4 * 1024 * 1024,
+        dev.starling.cluster.Keys.forNode(keys, 1), 4 * 1024 * 1024,
         256L * 1024 * 1024);
     try (ClusterRuntime rt = ClusterRuntime.start(s, List.of(0, 1))) {
       Network net = rt.network(1);

@@ -78,6 +78,17 @@ class PrivacyCliTest {
     usageError("infinite", "privacy", "rqm", "--levels", "4", "--keep-prob", "1", "--range-ratio", "2", "--coordinates",
         "1", "--rounds", "1", "--delta", "1e-5");
     usageError("--accountant", concat(base, "--delta", "1e-5", "--accountant", "prv"));
+    // Inputs past what the accountants can hold: one line saying what to change, never a trace.
+    usageError("fewer compositions", "privacy", "gaussian", "--noise-multiplier", "1", "--sampling-rate", "0.01", "--steps",
+        "1000000000000", "--delta", "1e-5", "--accountant", "pld");
+    usageError("coarser discretization", "privacy", "gaussian", "--noise-multiplier", "1", "--sampling-rate", "0.01",
+        "--steps", "100", "--delta", "1e-5", "--accountant", "pld", "--discretization", "1e-9");
+    usageError("grid points", "privacy", "rqm", "--levels", "8", "--keep-prob", "0.9", "--range-ratio", "10",
+        "--coordinates", "1000000000000", "--rounds", "10", "--delta", "1e-5", "--accountant", "pld");
+    usageError("--levels", "privacy", "rqm", "--levels", "100000000", "--keep-prob", "0.9", "--range-ratio", "10",
+        "--coordinates", "1", "--rounds", "10", "--delta", "1e-5");
+    usageError("--target-epsilon", "privacy", "gaussian", "--target-epsilon", "1e-9", "--sampling-rate", "0.5", "--steps",
+        "10000", "--delta", "1e-5");
   }
 
   private static String[] concat(String[] a, String... b) {

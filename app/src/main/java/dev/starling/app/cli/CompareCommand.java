@@ -78,6 +78,9 @@ public final class CompareCommand implements Callable<Integer> {
     for (int i = 0; i < configs.size(); i++) {
       Path runDir = dir.resolve(names.get(i));
       boolean complete = Files.exists(runDir.resolve("summary.json"));
+      if (reuse && complete) {
+        checkComplete(runDir);
+      }
       if (!(reuse && complete)) {
         if (Files.exists(runDir.resolve("metrics.csv"))) {
           throw new UsageException("output directory " + runDir + " already holds a run; pass --reuse or choose another --out");
@@ -202,5 +205,21 @@ public final class CompareCommand implements Callable<Integer> {
           p == null ? "" : String.format(Locale.ROOT, "%.6f", p[1])));
     }
     return sb.toString();
+  }
+
+  /** A run to reuse must have as many rows in metrics.csv as its summary says it completed. */
+  private static void checkComplete(Path runDir) throws java.io.IOException {
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
+    long rows;
+    try (var lines = Files.lines(runDir.resolve("metrics.csv"))) {
+      rows = lines.count() - 1;
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      rows = -1;
+    }
+    long rounds = summary.path("rounds").asLong(-1);
+    if (rows != rounds) {
+      throw new UsageException("--reuse: " + runDir + " is damaged: metrics.csv has " + Math.max(rows, 0) + " rounds, its"
+          + " summary.json says " + rounds + "; delete that directory to run it again");
+    }
   }
 }

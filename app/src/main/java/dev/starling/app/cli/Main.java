@@ -33,7 +33,41 @@ public final class Main implements Runnable {
     // Bind SLF4J on this thread before Pekko's threads log concurrently, which would make SLF4J
     // print a warning about replayed calls.
     org.slf4j.LoggerFactory.getILoggerFactory();
-    System.exit(execute(args));
+    Thread.UncaughtExceptionHandler dflt = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        outOfMemory();
+      } else if (dflt != null) {
+        dflt.uncaughtException(t, e);
+      } else {
+        e.printStackTrace();
+      }
+    });
+    int code;
+    try {
+      code = execute(args);
+    } catch (OutOfMemoryError e) {
+      outOfMemory();
+      return;
+    }
+    System.exit(code);
+  }
+
+  /**
+   * The heap ran out: one line saying how large it was and how to raise it, then exit 2 (rows
+   * already written stay on disk; a run's files are written round by round).
+   */
+  private static void outOfMemory() {
+    long max = Runtime.getRuntime().maxMemory() >> 20;
+    long physical = -1;
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      physical = os.getTotalMemorySize() >> 30;
+    }
+    System.err.println("starling: out of memory: the Java heap (-Xmx, now " + max + " MiB) is too small for this run;"
+        + " raise it with STARLING_JAVA_OPTS=\"-Xmx8g\"" + (physical > 0 ? " (this machine has " + physical + " GiB)" : ""));
+    System.err.flush();
+    Runtime.getRuntime().halt(2);
   }
 
   /** Runs the CLI and returns its exit code (used by tests without spawning a JVM). */
@@ -55,6 +89,8 @@ public final class Main implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // `node --keys keys`: an option's value may be spelled like a subcommand (here `node keys`).
+    cl.setAllowSubcommandsAsOptionParameters(true);
     cl.setParameterExceptionHandler((ex, args) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("starling: " + ex.getMessage().replace('\n', ' ').strip()

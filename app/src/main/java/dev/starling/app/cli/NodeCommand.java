@@ -85,6 +85,9 @@ public final class NodeCommand implements Callable<Integer> {
     SimConfig cfg = ConfigLoader.load(config, sets, null, null, families);
     AlgorithmFamily family = families.of(cfg.algorithm());
     ClusterConfig cc = ClusterConfig.of(cfg);
+    for (String w : family.warnings(cfg)) {
+      System.err.println("starling: warning: " + w); // the member's log, with its other lines
+    }
     ClusterConfig.Member me = ClusterConfig.member(cfg, family.layout(), r, id);
     if (port != null && (port < 1 || port > 65535)) {
       throw new UsageException("--port " + port + " is out of range (allowed 1..65535)");
@@ -155,7 +158,9 @@ public final class NodeCommand implements Callable<Integer> {
 
   /** {@code node keys}: a CA and per-node keystores. */
   @Command(name = "keys", mixinStandardHelpOptions = true,
-      description = "Make a cluster CA and keystores node-0.p12 .. node-(N-1).p12, truststore.p12 and store-password in --out.")
+      description = {"Make a cluster CA (in --out/ca/, under its own password) and, for nodes 0..N-1, keystores node-<id>.p12",
+          "with their own passwords (node-<id>.password), truststore.p12 and ca.pem in --out. Every file is readable by its",
+          "owner only; each certificate names its node id. Copy node-<id>.* and truststore* to machine <id>; ca/ stays here."})
   static final class MakeKeys implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the keys (must not hold keys).")
     Path out;
@@ -177,7 +182,7 @@ public final class NodeCommand implements Callable<Integer> {
       }
       Keys.make(out, nodes, san, days);
       System.err.println("starling: CA and " + nodes + " node keystores written to " + out
-          + " (keep ca.p12 and store-password secret)");
+          + " (the CA key in " + out.resolve(Keys.CA_DIR) + " stays on this machine)");
       return 0;
     }
   }

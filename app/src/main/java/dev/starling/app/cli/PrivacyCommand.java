@@ -131,14 +131,20 @@ public final class PrivacyCommand implements Runnable {
       }
       double s;
       Accounting.Result r;
-      if (sigma == null) {
-        Calibration.Calibrated cal = Calibration.gaussianNoise(common.target, q, steps, common.delta, common.kind(), common.interval);
-        s = cal.value();
-        r = cal.result();
-      } else {
-        s = sigma;
-        r = s == 0 ? new Accounting.Result(Double.POSITIVE_INFINITY, common.delta, common.kind(), Double.NaN)
-            : Accounting.gaussian(s, q, steps, common.delta, common.kind(), common.interval);
+      try {
+        if (sigma == null) {
+          Calibration.Calibrated cal = Calibration.gaussianNoise(common.target, q, steps, common.delta, common.kind(),
+              common.interval);
+          s = cal.value();
+          r = cal.result();
+        } else {
+          s = sigma;
+          r = s == 0 ? new Accounting.Result(Double.POSITIVE_INFINITY, common.delta, common.kind(), Double.NaN)
+              : Accounting.gaussian(s, q, steps, common.delta, common.kind(), common.interval);
+        }
+      } catch (IllegalArgumentException e) { // limits of the accountants: what to change, in one line
+        throw new UsageException((sigma == null ? "--target-epsilon " + common.target : "--steps " + steps) + ": "
+            + e.getMessage());
       }
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("epsilon", r.epsilon());
@@ -205,8 +211,9 @@ public final class PrivacyCommand implements Runnable {
     @Override
     public Integer call() {
       common.validate();
-      if (levels < 2) {
-        throw new UsageException("--levels: " + levels + " is out of range (allowed: >= 2)");
+      if (levels < 2 || levels > dev.starling.privacy.rqm.RqmAnalysis.MAX_LEVELS) {
+        throw new UsageException("--levels: " + levels + " is out of range (allowed: 2.."
+            + dev.starling.privacy.rqm.RqmAnalysis.MAX_LEVELS + "; the exact analysis costs levels^3)");
       }
       if (coordinates < 1) {
         throw new UsageException("--coordinates: " + coordinates + " is out of range (allowed: >= 1)");

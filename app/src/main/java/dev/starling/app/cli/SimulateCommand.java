@@ -31,6 +31,10 @@ import picocli.CommandLine.Parameters;
         "Writes metrics.csv, participants.csv, summary.json, config.conf and accuracy.png to the output directory."})
 public final class SimulateCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+
   @Parameters(index = "0", paramLabel = "CONFIG", description = "The experiment config file, e.g. configs/fl-synthetic.conf.")
   Path config;
 
@@ -55,6 +59,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table; errors only.")
   boolean quiet;
 
+  @Option(names = "--force", description = "Replace a run already in --out (finished or interrupted).")
+  boolean force;
+
   @Override
   public Integer call() {
     List<String> sets = new ArrayList<>(overrides);
@@ -67,8 +74,40 @@ public final class SimulateCommand implements Callable<Integer> {
     AlgorithmFamily family = families.of(cfg.algorithm());
     Path dir = cfg.output().dir() != null ? cfg.output().dir()
         : Paths.get("runs", cfg.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    if (Files.exists(dir.resolve("metrics.csv"))) {
-      throw new UsageException("output directory " + dir + " already holds a run (metrics.csv); choose another --out");
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UsageException("--out " + dir + " is a file, not a directory");
+    }
+    // compare runs this command without picocli, so without a spec
+    java.io.PrintWriter warn = spec != null ? spec.commandLine().getErr() : new java.io.PrintWriter(System.err, true);
+    for (String w : family.warnings(cfg)) {
+      warn.println("starling: warning: " + w);
+    }
+    List<String> clusterKeys = cfg.userKeys().stream().filter(k -> k.startsWith("cluster.")).toList();
+    if (!clusterKeys.isEmpty()) {
+      warn.println("starling: warning: " + String.join(", ", clusterKeys) + " " + (clusterKeys.size() == 1 ? "has" : "have")
+          + " no effect under simulate (cluster.* configures './starling node')");
+    }
+    warn.flush();
+    switch (RunWriter.state(dir)) {
+      case FINISHED -> {
+        if (!force) {
+          throw new UsageException("output directory " + dir + " already holds a finished run (summary.json); choose another"
+              + " --out, or pass --force to replace it");
+        }
+        RunWriter.clear(dir);
+      }
+      case UNFINISHED -> {
+        if (!force) {
+          throw new UsageException("output directory " + dir + " holds an unfinished run (metrics.csv rows, no summary.json:"
+              + " killed or failed midway); pass --force to replace it");
+        }
+        RunWriter.clear(dir);
+      }
+      case FREE -> {
+        if (Files.exists(dir.resolve("metrics.csv"))) {
+          RunWriter.clear(dir); // the leftovers of a run that failed before its first round
+        }
+      }
     }
     PrintStream err = System.err;
     DataLoader.Loaded data = DataLoader.load(cfg, quiet ? line -> { } : err::println);
@@ -83,8 +122,8 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       try {
         result = family.simulate(cfg, data, writer, progress::update);
-      } catch (UserError e) {
-        writer.discardIfEmpty(); // found while building the nodes: nothing was computed
+      } catch (RuntimeException e) {
+        writer.discardIfEmpty(); // failed before its first round (e.g. while building the nodes): nothing was computed
         throw e;
       }
       progress.finish();

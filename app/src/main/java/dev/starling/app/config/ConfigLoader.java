@@ -40,8 +40,8 @@ public final class ConfigLoader {
     }
     Config fromFile;
     try {
-      fromFile = ConfigFactory.parseFile(file.toFile(),
-          ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+      fromFile = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
+          .setSyntax(ConfigSyntax.CONF).setIncluder(new RequiredIncludes()));
     } catch (ConfigException e) {
       throw new ConfigError("config file " + file + ": " + oneLine(e.getMessage()));
     }
@@ -52,6 +52,16 @@ public final class ConfigLoader {
       Config one = parseOverride(o);
       StrictConfig.rejectUnknownKeys(one, defaults, "--set " + o);
       user = one.withFallback(user);
+    }
+    // The keys set in this file itself (not through its includes) and with --set.
+    java.util.Set<String> userKeys = new java.util.TreeSet<>();
+    Config own = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
+        .setIncluder(RequiredIncludes.SKIP));
+    for (String o : overrides) {
+      own = parseOverride(o).withFallback(own);
+    }
+    for (var e : own.entrySet()) {
+      userKeys.add(e.getKey());
     }
     if (seed != null) {
       user = user.withValue("seed", ConfigValueFactory.fromAnyRef(seed));
@@ -74,7 +84,7 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigError("config file " + file + ": " + oneLine(e.getMessage()));
     }
-    SimConfig cfg = read(new StrictConfig(resolved), catalog);
+    SimConfig cfg = read(new StrictConfig(resolved), catalog, userKeys);
     catalog.validate(cfg);
     return cfg;
   }
@@ -102,6 +112,10 @@ public final class ConfigLoader {
   }
 
   static SimConfig read(StrictConfig c, AlgorithmCatalog catalog) {
+    return read(c, catalog, java.util.Set.of());
+  }
+
+  static SimConfig read(StrictConfig c, AlgorithmCatalog catalog, java.util.Set<String> userKeys) {
     String algorithm = c.choice("algorithm", catalog.algorithms().toArray(String[]::new));
     int clients = c.integer("clients.count", 1, 1_000_000);
     String outDir = c.optionalString("output.dir");
@@ -113,7 +127,7 @@ public final class ConfigLoader {
             c.bool("codec-stochastic")),
         diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
         c.integer("simulation.compute-threads", 0, 1024), output,
-        c.raw());
+        c.raw(), userKeys);
   }
 
   private static SimConfig.Data data(StrictConfig c) {
@@ -234,7 +248,7 @@ public final class ConfigLoader {
 
   private static SimConfig.Privacy privacy(StrictConfig c) {
     String mech = c.choice("privacy.mechanism", "none", "gaussian", "rqm");
-    int levels = c.integer("privacy.rqm-levels", 2, 65536);
+    int levels = c.integer("privacy.rqm-levels", 2, dev.starling.privacy.rqm.RqmAnalysis.MAX_LEVELS);
     double keep = c.number("privacy.rqm-keep-prob", 0, true, 1);
     if ("rqm".equals(mech) && levels > 2 && keep >= 1) {
       throw new ConfigError("config key 'privacy.rqm-keep-prob': 1 with " + levels

@@ -13,7 +13,12 @@ public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
     TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, Diloco diloco,
     Modest modest, Dl dl, java.util.List<Failure> failures, AvailabilityPlan.Spec availability, int computeThreads,
-    Output output, Config resolved) {
+    Output output, Config resolved, java.util.Set<String> userKeys) {
+
+  /** The keys the user set (in the file or with --set), for warnings about keys without effect. */
+  public SimConfig {
+    userKeys = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(userKeys));
+  }
 
   /** (Streaming) DiLoCo settings. */
   public record Diloco(

@@ -99,7 +99,7 @@ public final class FlWorld {
 
   public FlClient.Setup client(int c) {
     return new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
-        algorithm.client(), evalParts[c - 1]);
+        algorithm.client(), evalParts[c - 1], SERVER);
   }
 
   /**

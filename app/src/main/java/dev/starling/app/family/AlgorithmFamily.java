@@ -37,6 +37,11 @@ public interface AlgorithmFamily {
   /** Checks that depend on this family; throws {@link dev.starling.app.config.ConfigError} naming the key. */
   default void validate(SimConfig cfg) {}
 
+  /** Lines about keys the user set that are legal but have no effect on this family's runs. */
+  default List<String> warnings(SimConfig cfg) {
+    return List.of();
+  }
+
   /** Rounds the run has (the progress bar's length). */
   default int rounds(SimConfig cfg) {
     return cfg.rounds();

@@ -34,6 +34,15 @@ public final class DilocoFamily implements AlgorithmFamily {
     return false;
   }
 
+  @Override
+  public List<String> warnings(SimConfig cfg) {
+    if (cfg.userKeys().contains("rounds")) {
+      return List.of("config key 'rounds' has no effect for algorithm " + cfg.algorithm() + ": its " + rounds(cfg)
+          + " outer rounds are diloco.total-steps / diloco.inner-steps");
+    }
+    return List.of();
+  }
+
   /** Outer rounds: total steps over inner steps. */
   @Override
   public int rounds(SimConfig cfg) {

@@ -117,6 +117,35 @@ public final class FlFamily extends ServerFamily {
       throw new ConfigError("config key 'server.aggregator': '" + cfg.server().aggregator() + "' is not one of "
           + String.join(", ", RULES.keySet()));
     }
+    SimConfig.Server srv = cfg.server();
+    int n = cfg.clients();
+    if ("fixed".equals(srv.sampler()) && srv.clientsPerRound() > n) {
+      throw new ConfigError("config key 'server.clients-per-round': " + srv.clientsPerRound() + " is more than the "
+          + n + " clients (clients.count; allowed 1.." + n + ")");
+    }
+    int perRound = "fixed".equals(srv.sampler()) ? srv.clientsPerRound() : n;
+    if (srv.minClients() > perRound) {
+      throw new ConfigError("config key 'server.min-clients': " + srv.minClients() + " is more than the " + perRound
+          + (perRound == n ? " clients" : " clients per round (server.clients-per-round)") + ", so no round could close"
+          + " (allowed 1.." + perRound + ")");
+    }
+    int need = RULES.get(srv.aggregator()).apply(srv).minUpdates();
+    if ("fixed".equals(srv.sampler()) && srv.clientsPerRound() < need) {
+      throw new ConfigError("config key 'server.clients-per-round': " + srv.clientsPerRound() + " is too few for "
+          + srv.aggregator() + " with server.krum-byzantine = " + srv.krumByzantine()
+          + ("multi-krum".equals(srv.aggregator()) ? " and server.krum-selected = " + srv.krumSelected() : "")
+          + ", which needs at least " + need + " updates per round");
+    }
+    if (srv.minClients() < need) {
+      throw new ConfigError("config key 'server.min-clients': " + srv.minClients() + " lets a round close with fewer"
+          + " updates than " + srv.aggregator() + " with server.krum-byzantine = " + srv.krumByzantine() + " needs ("
+          + need + "); set server.min-clients >= " + need);
+    }
+    if ("gaussian".equals(cfg.privacy().mechanism()) && !"fedavg".equals(srv.aggregator())) {
+      throw new ConfigError("config key 'server.aggregator': '" + srv.aggregator() + "' cannot be combined with"
+          + " privacy.mechanism = gaussian (central DP adds noise to the clipped mean; a robust rule would need its own"
+          + " sensitivity analysis; allowed: fedavg)");
+    }
   }
 
   private static String proximalNames() {

@@ -25,6 +25,19 @@ public final class ModestFamily extends PeerFamily {
   }
 
   @Override
+  public void validate(SimConfig cfg) {
+    SimConfig.Modest m = cfg.modest();
+    if (m.sampleSize() > cfg.clients()) {
+      throw new dev.starling.app.config.ConfigError("config key 'modest.sample-size': " + m.sampleSize() + " is more than the "
+          + cfg.clients() + " nodes (clients.count), so no round could fill its sample (allowed 1.." + cfg.clients() + ")");
+    }
+    if (m.aggregators() > cfg.clients()) {
+      throw new dev.starling.app.config.ConfigError("config key 'modest.aggregators': " + m.aggregators() + " is more than the "
+          + cfg.clients() + " nodes (clients.count; allowed 1.." + cfg.clients() + ")");
+    }
+  }
+
+  @Override
   PeerProtocol protocol(SimConfig cfg) {
     SimConfig.Modest m = cfg.modest();
     ModestPeer.Params params = new ModestPeer.Params(m.sampleSize(), m.aggregators(), m.successFraction(),

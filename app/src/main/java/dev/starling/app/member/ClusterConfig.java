@@ -132,6 +132,27 @@ public record ClusterConfig(
     return ids;
   }
 
+  /**
+   * The run's id on the wire: the first 8 bytes of the SHA-256 of the resolved config without
+   * what may differ between the members of one run (cluster addresses and ports, output and data
+   * directories, compute threads). Members started from different configs refuse each other.
+   */
+  public static long runId(SimConfig cfg) {
+    com.typesafe.config.Config c = cfg.resolved().withoutPath("cluster").withoutPath("output").withoutPath("simulation")
+        .withoutPath("data.dir");
+    String hex = dev.starling.app.report.RunWriter.configSha256(c);
+    return Long.parseUnsignedLong(hex.substring(0, 16), 16);
+  }
+
+  /**
+   * The member whose certificate speaks for each node id: itself, except the DiLoCo reducer,
+   * which runs inside replica 0's JVM.
+   */
+  public static java.util.function.IntUnaryOperator hostOf(SimConfig cfg, Layout layout) {
+    int reducer = layout == Layout.REPLICAS ? cfg.diloco().replicas() : -1;
+    return id -> id == reducer ? 0 : id;
+  }
+
   /** The role node {@code id} plays, or a usage error naming what is allowed. */
   public static Member member(SimConfig cfg, Layout layout, Role role, Integer id) {
     if (!layout.roles().contains(role)) {

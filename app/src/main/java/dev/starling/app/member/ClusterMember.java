@@ -69,15 +69,23 @@ public final class ClusterMember {
       refuseFinishedRun(out);
     }
     ClusterSettings.Tls tls = cc.tls() ? Keys.forNode(opts.keys() != null ? opts.keys() : cc.keysDir(), me.id()) : null;
+    if (tls != null) {
+      int named = dev.starling.cluster.Identity.load(tls).member(); // a wrong password or store: one line, now
+      if (named != me.id()) {
+        throw new UserError(tls.keyStore() + " holds the certificate of node " + named + ", not of node " + me.id());
+      }
+    }
     String host = opts.host() != null ? opts.host() : cc.host();
     int port = opts.port() != null ? opts.port() : cc.port(me.id());
     List<String> seeds = opts.seeds() != null && !opts.seeds().isEmpty() ? opts.seeds() : cc.seeds(cfg, layout);
+    checkBindable(host, port);
     ClusterSettings settings = new ClusterSettings(cc.systemName(), host, port, seeds, tls, cc.chunkBytes(),
-        cc.maxMessageBytes());
+        cc.maxMessageBytes(), ClusterConfig.runId(cfg));
     DataLoader.Loaded data = DataLoader.load(cfg, line -> say("%s", line));
     say("starting on %s:%d (%s), seeds %s", host, port, tls == null ? "tcp" : "tls-tcp, mutual authentication", seeds);
     int threads = cfg.computeThreads() > 0 ? cfg.computeThreads() : 1;
-    try (ClusterRuntime runtime = ClusterRuntime.start(settings, ClusterConfig.nodeIds(cfg, layout));
+    try (ClusterRuntime runtime = ClusterRuntime.start(settings, ClusterConfig.nodeIds(cfg, layout),
+        ClusterConfig.hostOf(cfg, layout));
         ExecutorCompute compute = new ExecutorCompute(threads)) {
       MemberContext member = new MemberContext(cfg, cc, layout, me, runtime, compute, data, out, log, t0);
       if (!runtime.awaitUp(member.startup())) {
@@ -88,7 +96,41 @@ public final class ClusterMember {
         return 1;
       }
       say("joined the cluster");
-      return body.run(member);
+      // kill -TERM (or Ctrl-C) before the end: the summary says so instead of being missing.
+      Thread onSignal = new Thread(() -> {
+        if (!member.ended()) {
+          member.say("stopped by a signal before the run ended");
+          member.writeSummary("stopped", "terminated by a signal (SIGTERM or SIGINT) before the run ended", null, Map.of());
+        }
+      }, "starling-summary-on-signal");
+      Runtime.getRuntime().addShutdownHook(onSignal);
+      try {
+        return body.run(member);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(onSignal);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook runs
+        }
+      }
+    }
+  }
+
+  /** The address resolves to this machine and the port is free: else one line now, not Pekko's trace later. */
+  static void checkBindable(String host, int port) {
+    java.net.InetAddress addr;
+    try {
+      addr = java.net.InetAddress.getByName(host);
+    } catch (java.net.UnknownHostException e) {
+      throw new UserError("--host '" + host + "' does not resolve to an address (cluster.host; allowed: this machine's"
+          + " name or IP address)");
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress(addr, port));
+    } catch (IOException e) {
+      throw new UserError("--port " + port + " on " + host + " cannot be bound (" + e.getMessage() + "): another process"
+          + " holds it, or the address is not this machine's; choose another with --port or --host");
     }
   }
 

@@ -41,7 +41,7 @@ public final class FlMembers {
       setup = setup.withCheckpoints(store);
     }
     List<MetricsRow> rows = new ArrayList<>();
-    CompletableFuture<float[]> finished = new CompletableFuture<>();
+    CompletableFuture<float[]> finished = m.orRoleFailure(new CompletableFuture<>());
     String[] stopReason = new String[1];
     double[] resumedAt = new double[1]; // elapsed seconds of earlier incarnations
     try (RunWriter writer = new RunWriter(m.out())) {
@@ -124,6 +124,7 @@ public final class FlMembers {
       extras.put("messages_unrouted", st.unrouted());
       RunResult result = new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), params, m.elapsed(),
           0, 0, m.out(), failure, stopReason[0], extras);
+      m.markEnded();
       Map<String, Object> summary = writer.finish(result, cfg.resolved(),
           Provenance.of(cfg.data().dataset(), m.data().sha256()), cfg.output().plot());
       m.say("%s after %d rounds; final model sha256 %s", failure == null ? "finished" : "failed: " + failure, completed,

@@ -46,6 +46,10 @@ public final class MemberContext {
   private final Path out;
   private final PrintStream log;
   private final long t0;
+  /** Fails (never succeeds) when a role or endpoint of this member throws. */
+  private final CompletableFuture<Void> roleFailed = new CompletableFuture<>();
+  /** Set once the member has written its final summary (a signal then changes nothing). */
+  private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
 
   MemberContext(SimConfig cfg, ClusterConfig cc, ClusterConfig.Layout layout, ClusterConfig.Member me,
       ClusterRuntime runtime, ExecutorCompute compute, DataLoader.Loaded data, Path out, PrintStream log, long t0) {
@@ -59,6 +63,27 @@ public final class MemberContext {
     this.out = out;
     this.log = log;
     this.t0 = t0;
+    runtime.onFailure(what -> roleFailed.completeExceptionally(new IllegalStateException(what)));
+  }
+
+  /** {@code f}, failed as soon as a role of this member fails (so nothing waits for the run timeout). */
+  public <T> CompletableFuture<T> orRoleFailure(CompletableFuture<T> f) {
+    roleFailed.whenComplete((v, t) -> {
+      if (t != null) {
+        f.completeExceptionally(t);
+      }
+    });
+    return f;
+  }
+
+  /** Whether the member has written its final summary. */
+  boolean ended() {
+    return ended.get();
+  }
+
+  /** Notes that the member wrote its final summary itself (the FL server writes the simulator's). */
+  void markEnded() {
+    ended.set(true);
   }
 
   public SimConfig cfg() {
@@ -136,6 +161,7 @@ public final class MemberContext {
   public int awaitEnd(CompletableFuture<RunDone> done, Map<String, Object> result, double lingerS)
       throws InterruptedException {
     Map<String, Object> x = new TreeMap<>();
+    orRoleFailure(done);
     try {
       RunDone rd = done.get(Math.round(cc.runTimeoutS() * 1000), TimeUnit.MILLISECONDS);
       say("run over after %d rounds%s", rd.getRounds(), rd.getReason().isEmpty() ? "" : " (" + rd.getReason() + ")");
@@ -150,7 +176,12 @@ public final class MemberContext {
           (String) result.get("final_model_sha256"), x);
       return 0;
     } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
+      String why = e.getCause().getMessage();
+      say("stopping: %s", why);
+      x.putAll(result);
+      x.remove("final_model_sha256");
+      writeSummary("failed", why, null, x);
+      return 1;
     } catch (TimeoutException e) {
       String why = String.format(Locale.ROOT, "the run did not end within %.0f s (cluster.run-timeout-s)", cc.runTimeoutS());
       say("%s", why);
@@ -163,6 +194,7 @@ public final class MemberContext {
 
   /** A member's summary.json (the FL server writes the simulator's instead). */
   void writeSummary(String status, String reason, String finalSha, Map<String, Object> extras) {
+    ended.set(true);
     writeSummary(cfg, me, out, t0, status, reason, finalSha, runtime.stats(), extras);
   }
 

@@ -44,7 +44,7 @@ public final class RunWriter implements AutoCloseable {
       participants.write("round,attempts,invited,aggregated\n");
       participants.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write results to " + dir + ": " + e.getMessage(), e);
+      throw new dev.starling.node.UserError("--out " + dir + ": cannot write results there (" + e + ")");
     }
   }
 
@@ -216,6 +216,45 @@ public final class RunWriter implements AutoCloseable {
    * nothing behind: its files are removed, and the directory if this writer made it, so the same
    * {@code --out} can be used again once the input is fixed.
    */
+  /** The files a run writes into its directory (nothing else there is touched). */
+  public static final List<String> RUN_FILES = List.of("metrics.csv", "participants.csv", "devices.csv", "failures.csv",
+      "federated.csv", "summary.json", "config.conf", "accuracy.png");
+
+  /** What a run directory holds. */
+  public enum State {
+    /** No run, or one that failed before its first row: free to use. */
+    FREE,
+    /** Rows without a summary: the run was killed or failed midway. */
+    UNFINISHED,
+    /** A summary: the run ended. */
+    FINISHED
+  }
+
+  public static State state(Path dir) {
+    if (Files.exists(dir.resolve("summary.json"))) {
+      return State.FINISHED;
+    }
+    Path m = dir.resolve("metrics.csv");
+    try {
+      // Free only if nothing is there, or exactly the header a run writes before its first round.
+      return !Files.exists(m) || Files.readString(m, StandardCharsets.UTF_8).equals(MetricsRow.HEADER + "\n") ? State.FREE
+          : State.UNFINISHED;
+    } catch (IOException | UncheckedIOException e) {
+      return State.UNFINISHED;
+    }
+  }
+
+  /** Deletes the run files of {@code dir} ({@link #RUN_FILES}), leaving anything else. */
+  public static void clear(Path dir) {
+    try {
+      for (String f : RUN_FILES) {
+        Files.deleteIfExists(dir.resolve(f));
+      }
+    } catch (IOException e) {
+      throw new dev.starling.node.UserError("--out " + dir + ": cannot remove the earlier run (" + e.getMessage() + ")");
+    }
+  }
+
   public void discardIfEmpty() {
     if (rows > 0) {
       return;

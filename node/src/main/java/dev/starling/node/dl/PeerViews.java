@@ -54,9 +54,9 @@ public final class PeerViews {
       }
       int last = v.getLastActive(i);
       long membership = Integer.toUnsignedLong(v.getMembership(i));
-      if (last < -1 || membership >= (1L << 30)) {
-        throw new InvalidMessageException("view entry " + i + " out of range: last_active " + last + " (>= -1), membership "
-            + membership + " (< 2^30)");
+      if (last < -1 || last == Integer.MAX_VALUE || membership >= (1L << 30)) {
+        throw new InvalidMessageException("view entry " + i + " out of range: last_active " + last + " (-1..2^31-2),"
+            + " membership " + membership + " (< 2^30)");
       }
       boolean leave = (v.getLeave().byteAt(i >>> 3) & (1 << (i & 7))) != 0;
       b.add((int) id, last, membership, leave);

@@ -47,10 +47,16 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
 
   /**
    * What a client needs: its training samples, how to train, how its update is privatized, its
-   * strategy's client side, and the samples it evaluates the global model on when asked.
+   * strategy's client side, the samples it evaluates the global model on when asked, and the
+   * server's node id (requests from any other node are dropped).
    */
   public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
-      ClientTraining training, int[] evalIndices) {
+      ClientTraining training, int[] evalIndices, int server) {
+    public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
+        ClientTraining training, int[] evalIndices) {
+      this(data, indices, models, seed, privacy, training, evalIndices, 0);
+    }
+
     public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy) {
       this(data, indices, models, seed, privacy, ClientTraining.LOCAL, indices);
     }
@@ -88,6 +94,11 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
 
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
+    if (d.inbound().from() != setup.server()) {
+      getContext().getLog().warn("client {} dropped a {} from node {}: only the server (node {}) gives it work", ports.id(),
+          env.getBodyCase(), d.inbound().from(), setup.server());
+      return this;
+    }
     if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_REQUEST) {
       return onEvaluateRequest(d.inbound().from(), env.getEvaluateRequest());
     }

@@ -67,9 +67,9 @@ public record RoundConfig(SortedMap<String, Double> scalars, SortedMap<String, f
     }
     TreeMap<String, Double> scalars = new TreeMap<>();
     for (var e : req.getConfigMap().entrySet()) {
-      if (!Double.isFinite(e.getValue())) {
+      if (e.getKey().isEmpty() || !Double.isFinite(e.getValue())) {
         throw new InvalidMessageException("round config scalar '" + e.getKey() + "' = " + e.getValue()
-            + " (NaN and Inf are rejected)");
+            + " (names must be non-empty; NaN and Inf are rejected)");
       }
       scalars.put(e.getKey(), e.getValue());
     }

@@ -120,4 +120,14 @@ class DilocoReplicaTest {
     return Envelope.newBuilder().setOuterGradient(OuterGradient.newBuilder().setFragment(0).setSync(1)
         .setDelta(Tensors.fp32(new float[P]))).build();
   }
+
+  @Test
+  void survivesTwentyThousandFuzzedEnvelopes() {
+    var rt = replica();
+    rt.tell(new DilocoReplica.Start());
+    long warned = new dev.starling.node.wire.EnvelopeFuzzer(106, P, List.of(average(0, 1, RoleFixtures.filled(0.1f)),
+        average(0, 2, RoleFixtures.filled(-0.1f)))).run(rt, 20_000, REDUCER, REDUCER, 1, ME, -1, 1000);
+    assertTrue(warned > 1000, "rejections are logged: " + warned);
+    assertTrue(rt.alive());
+  }
 }

@@ -222,4 +222,14 @@ class ModestPeerTest {
     assertTrue(leaves.stream().allMatch(a -> a.getLeave() && a.getMembership() == 1), leaves.toString());
     assertFalse(to.contains(ME));
   }
+
+  @Test
+  void survivesTwentyThousandFuzzedEnvelopes() {
+    var rt = peer();
+    rt.tell(new PeerCommand.Start());
+    long warned = new dev.starling.node.wire.EnvelopeFuzzer(103, P, List.of(trained(1, 0.5f, 0.1f), trained(3, -1f, 0.2f)))
+        .run(rt, 20_000, 1, 2, 3, ME, -1, 4, 1000);
+    assertTrue(warned > 1000, "rejections are logged: " + warned);
+    assertTrue(rt.alive());
+  }
 }

@@ -218,4 +218,14 @@ class SyncRoundPeerTest {
     assertEquals(2, done.get(1).round());
     assertTrue(own.length == P);
   }
+
+  @Test
+  void survivesTwentyThousandFuzzedEnvelopes() {
+    var rt = peer();
+    rt.tell(new PeerCommand.Start());
+    long warned = new dev.starling.node.wire.EnvelopeFuzzer(104, P, List.of(model(0, 0.5f, 2), model(1, -0.5f, 2)))
+        .run(rt, 20_000, 0, 2, ME, -1, 3, 1000);
+    assertTrue(warned > 1000, "rejections are logged: " + warned);
+    assertTrue(rt.alive());
+  }
 }

@@ -10,6 +10,7 @@ import dev.starling.node.learning.ModelPool;
 import dev.starling.node.runtime.RoleFixtures;
 import dev.starling.node.runtime.ScriptedRuntime;
 import dev.starling.node.runtime.Seeds;
+import dev.starling.node.wire.EnvelopeFuzzer;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.ModelUpdate;
@@ -90,5 +91,30 @@ class FlClientTest {
     List<String> log = rt.log();
     assertTrue(log.stream().anyMatch(l -> l.startsWith("WARN") && l.contains("dropped train request")), log.toString());
     assertTrue(log.stream().anyMatch(l -> l.startsWith("WARN") && l.contains("unexpected MODEL_UPDATE")), log.toString());
+  }
+
+  @Test
+  void aRequestFromAnyNodeButTheServerIsDropped() {
+    var rt = client();
+    rt.deliver(3, request(1, 0, RoleFixtures.filled(0f))); // another client asking for work
+    assertEquals(0, rt.pendingJobs());
+    assertTrue(rt.takeSent().isEmpty());
+    assertTrue(rt.log().stream().anyMatch(l -> l.startsWith("WARN") && l.contains("only the server (node 0)")),
+        rt.log().toString());
+    rt.deliver(SERVER, request(1, 0, RoleFixtures.filled(0f)));
+    assertEquals(1, rt.finishJobs());
+    assertEquals(SERVER, rt.takeSent().get(0).to());
+  }
+
+  @Test
+  void survivesTwentyThousandFuzzedEnvelopesAndStillTrains() {
+    var rt = client();
+    long warned = new EnvelopeFuzzer(101, RoleFixtures.PARAMS, List.of(request(1, 0, RoleFixtures.filled(0.1f)),
+        RoleFixtures.update(1, 0, 0.5f, 3))).run(rt, 20_000, SERVER, SERVER, 1, 3, ME, -1, 1000);
+    assertTrue(warned > 1000, "rejections are logged: " + warned);
+    rt.deliver(SERVER, request(2_000_000, 0, RoleFixtures.filled(0.25f)));
+    assertEquals(1, rt.finishJobs());
+    List<ScriptedRuntime.Sent> sent = rt.takeSent();
+    assertEquals(2_000_000, sent.get(sent.size() - 1).envelope().getModelUpdate().getRound());
   }
 }

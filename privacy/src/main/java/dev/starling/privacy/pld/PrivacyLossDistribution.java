@@ -91,7 +91,7 @@ public final class PrivacyLossDistribution {
     right = bisect(l -> law.sfP(l) <= tail / 2, left, right);
     long kLo = (long) Math.floor(left / h);
     long kHi = (long) Math.ceil(right / h);
-    int n = Math.toIntExact(kHi - kLo + 1);
+    int n = gridPoints(kLo, kHi, "a discretization of " + h);
     double[] p = new double[n];
     double medianP = bisect(l -> law.cdfP(l) >= 0.5, left, right);
     double medianQ = bisect(l -> law.cdfQ(l) >= 0.5, kLo * h - 1e6, kHi * h + 1e6);
@@ -333,6 +333,27 @@ public final class PrivacyLossDistribution {
     return 0;
   }
 
+  /**
+   * How many grid points {@code lo..hi} is, or an {@link IllegalArgumentException} saying what to
+   * change when that is more than fit: at most 2^26, and at most what the heap holds three
+   * transforms of (the composition needs two arrays of the rounded-up power of two).
+   */
+  static int gridPoints(long lo, long hi, String what) {
+    long cap = Math.min(1L << 26, Runtime.getRuntime().maxMemory() / 48);
+    long n;
+    try {
+      n = Math.addExact(Math.subtractExact(hi, lo), 1);
+    } catch (ArithmeticException e) {
+      n = Long.MAX_VALUE;
+    }
+    if (n < 1 || n > cap) {
+      throw new IllegalArgumentException("the privacy-loss distribution for " + what + " would need "
+          + (n == Long.MAX_VALUE ? "more than 2^63" : Long.toString(n)) + " grid points (at most " + cap
+          + " fit in this heap): use a coarser discretization, fewer compositions, or the RDP accountant");
+    }
+    return (int) n;
+  }
+
   /** This PLD composed with itself {@code times} times. */
   public PrivacyLossDistribution selfCompose(long times) {
     return selfCompose(times, DEFAULT_TAIL);
@@ -348,7 +369,7 @@ public final class PrivacyLossDistribution {
     long[] range = chernoffRange(times, tail);
     long lo = range[0];
     long hi = range[1];
-    int n = Integer.highestOneBit(Math.toIntExact(hi - lo + 1) - 1) << 1;
+    int n = Integer.highestOneBit(gridPoints(lo, hi, times + " compositions") - 1) << 1;
     n = Math.max(n, Integer.highestOneBit(pmf.length) << 1);
     double[][] z = new double[2][n];
     // Place entry i at (i - c) mod n, where c is a shift making the composed support start near lo.

@@ -15,11 +15,21 @@ import java.util.List;
  */
 public final class RqmAnalysis {
 
+  /**
+   * The most levels analysed: the analysis computes an m-point pmf for each of up to m candidate
+   * inputs in O(m^2) each, so its cost grows as m^3 (256 levels: a few seconds; 1,024: minutes).
+   */
+  public static final int MAX_LEVELS = 256;
+
   private final RqmParams p;
   private final double[] candidates;
   private final double[][] logPmf; // per candidate input
 
   public RqmAnalysis(RqmParams params) {
+    if (params.levels() > MAX_LEVELS) {
+      throw new IllegalArgumentException("RQM with " + params.levels() + " levels: the exact analysis is limited to "
+          + MAX_LEVELS + " levels (its cost grows as levels^3)");
+    }
     this.p = params;
     List<Double> v = new ArrayList<>();
     v.add(-params.clip());
