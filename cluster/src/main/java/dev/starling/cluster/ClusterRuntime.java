@@ -243,14 +243,22 @@ public final class ClusterRuntime implements AutoCloseable {
     boolean inline = size <= ClusterSettings.INLINE_BYTES;
     int chunk = inline ? Math.max(size, 1) : settings.chunkBytes();
     long transfer = transferIds.getAndIncrement();
-    outbox.send(new Outbox.Outgoing(from, to, inline, kind, size, () -> {
-      ByteString mac = ByteString.EMPTY;
-      if (identity != null) {
+    outbox.send(new Outbox.Outgoing(from, to, inline, kind, size, new Outbox.Framing() {
+      @Override
+      public List<Frame> frames() {
+        return FrameAssembler.split(from, transfer, enc, chunk);
+      }
+
+      @Override
+      public Frame seal(Frame last) {
+        if (identity == null) {
+          return last;
+        }
         // A route is installed only after its endpoint proved the certificate: the peer is known.
         Identity.Peer peer = identity.peer(hostOf.applyAsInt(to));
-        mac = ByteString.copyFrom(Identity.frameMac(peer, from, to, transfer, size, enc.parts(), enc.bytes()));
+        return last.toBuilder().setMac(ByteString.copyFrom(Identity.frameMac(peer, from, to, transfer, size, enc.parts(),
+            enc.bytes()))).build();
       }
-      return FrameAssembler.split(from, transfer, enc, chunk, mac);
     }, System.nanoTime() + Outbox.HOLD.toNanos()));
   }
 
@@ -277,6 +285,11 @@ public final class ClusterRuntime implements AutoCloseable {
   /** Whether routes to every one of {@code ids} are known, waiting up to {@code timeout}. */
   public boolean awaitRoutes(Collection<Integer> ids, Duration timeout) throws InterruptedException {
     return routes.await(ids, timeout);
+  }
+
+  /** Whether routes to at least {@code atLeast} of {@code ids} are known, waiting up to {@code timeout}. */
+  public boolean awaitRoutes(Collection<Integer> ids, int atLeast, Duration timeout) throws InterruptedException {
+    return routes.await(ids, atLeast, timeout);
   }
 
   /** Ids among {@code ids} with no route yet. */

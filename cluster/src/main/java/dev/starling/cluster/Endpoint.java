@@ -70,17 +70,29 @@ final class Endpoint {
       SenderRate rate = new SenderRate();
       ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
       String selfPath = resolver.toSerializationFormat(ctx.getSelf());
-      FrameAssembler.Check check = identity == null ? FrameAssembler.Check.NONE : (sender, transfer, total, parts, mac, bytes) -> {
+      FrameAssembler.Check check = identity == null ? FrameAssembler.Check.NONE : (sender, transfer, total, parts) -> {
         Identity.Peer peer = identity.peer(hostOf.applyAsInt(sender));
         if (peer == null) {
           throw new InvalidMessageException("a message as node " + sender + " before node " + hostOf.applyAsInt(sender)
               + "'s certificate holder proved itself (a route check); dropped");
         }
-        byte[] expected = Identity.frameMac(peer, sender, id, transfer, total, parts, bytes);
-        if (!Identity.same(expected, mac)) {
-          throw new InvalidMessageException("a message claiming to be from node " + sender + " does not carry node "
-              + peer.member() + "'s MAC (another member posing as it, or altered); dropped");
-        }
+        javax.crypto.Mac mac = Identity.frameMacStart(peer, sender, id, transfer, total, parts);
+        return new FrameAssembler.Check.Running() {
+          @Override
+          public void update(ByteString piece) {
+            for (java.nio.ByteBuffer b : piece.asReadOnlyByteBufferList()) {
+              mac.update(b);
+            }
+          }
+
+          @Override
+          public void verify(ByteString got) {
+            if (!Identity.same(mac.doFinal(), got)) {
+              throw new InvalidMessageException("a message claiming to be from node " + sender + " does not carry node "
+                  + peer.member() + "'s MAC (another member posing as it, or altered); dropped");
+            }
+          }
+        };
       };
       // Frames of a single-frame message are never held; chunk size bounds frames of large ones.
       FrameAssembler assembler = new FrameAssembler(settings.chunkBytes(), settings.maxMessageBytes(),

@@ -28,12 +28,29 @@ import java.util.function.IntPredicate;
  */
 public final class FrameAssembler {
 
-  /** Checks a complete transfer's authenticity before it is parsed; throws {@link InvalidMessageException} if it fails. */
+  /**
+   * Checks a transfer's authenticity as its frames arrive (so the work overlaps the transfer) and
+   * before it is parsed; {@link Running#verify} throws {@link InvalidMessageException} if it fails.
+   */
   @FunctionalInterface
   public interface Check {
-    Check NONE = (sender, transfer, total, parts, mac, bytes) -> {};
+    Check NONE = (sender, transfer, total, parts) -> new Running() {
+      @Override
+      public void update(ByteString piece) {}
 
-    void verify(int sender, long transfer, long total, List<Long> parts, ByteString mac, ByteString bytes);
+      @Override
+      public void verify(ByteString mac) {}
+    };
+
+    /** Starts checking one transfer of {@code sender}; its payloads follow in order. */
+    Running start(int sender, long transfer, long total, List<Long> parts);
+
+    /** The check of one transfer under way. */
+    interface Running {
+      void update(ByteString piece);
+
+      void verify(ByteString mac);
+    }
   }
 
   private final int chunkBytes;
@@ -53,16 +70,16 @@ public final class FrameAssembler {
     final long total;
     final int count;
     final List<Long> parts;
-    final ByteString mac;
+    final Check.Running check;
     final List<ByteString> pieces = new ArrayList<>();
     int next;
     long lastNanos;
 
-    Partial(long total, int count, List<Long> parts, ByteString mac, long now) {
+    Partial(long total, int count, List<Long> parts, Check.Running check, long now) {
       this.total = total;
       this.count = count;
       this.parts = parts;
-      this.mac = mac;
+      this.check = check;
       this.lastNanos = now;
     }
   }
@@ -115,7 +132,7 @@ public final class FrameAssembler {
     return split(sender, transfer, enc, chunkBytes, ByteString.EMPTY);
   }
 
-  /** As above, with {@code mac} (the transfer's {@link Identity#frameMac}) in frame 0. */
+  /** As above, with {@code mac} (the transfer's {@link Identity#frameMac}) in the last frame. */
   public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes, ByteString mac) {
     ByteString bytes = enc.bytes();
     int size = bytes.size();
@@ -132,7 +149,10 @@ public final class FrameAssembler {
           .setTotalBytes(size)
           .setData(bytes.substring(off, off + len));
       if (i == 0) {
-        f.addAllParts(enc.parts()).setMac(mac);
+        f.addAllParts(enc.parts());
+      }
+      if (i == count - 1) {
+        f.setMac(mac);
       }
       frames.add(f.build());
     }
@@ -195,12 +215,15 @@ public final class FrameAssembler {
     if (!parts.isEmpty()) {
       checkParts(parts, index, total, sender);
     }
-    if (!f.getMac().isEmpty() && index != 0) {
-      throw new InvalidMessageException("frame " + index + " from node " + sender + " carries a MAC (only frame 0 may)");
+    if (!f.getMac().isEmpty() && index != count - 1) {
+      throw new InvalidMessageException("frame " + index + " of " + count + " from node " + sender
+          + " carries a MAC (only the last frame may)");
     }
     Key key = new Key(sender, f.getTransfer());
     if (count == 1) {
-      check.verify(sender, f.getTransfer(), total, parts, f.getMac(), f.getData());
+      Check.Running c = check.start(sender, f.getTransfer(), total, parts);
+      c.update(f.getData());
+      c.verify(f.getMac());
       return Optional.of(parse(sender, f.getData(), parts));
     }
     Partial p = partial.get(key);
@@ -223,7 +246,7 @@ public final class FrameAssembler {
         throw new InvalidMessageException("transfer of " + total + " bytes from node " + sender + " would hold "
             + (pendingBytes + total) + " bytes of unfinished transfers (allowed " + maxPendingBytes + ")");
       }
-      p = new Partial(total, count, parts, f.getMac(), nowNanos);
+      p = new Partial(total, count, parts, check.start(sender, f.getTransfer(), total, parts), nowNanos);
       partial.put(key, p);
       open.put(sender, key);
       pendingBytes += total;
@@ -233,15 +256,15 @@ public final class FrameAssembler {
           + " out of order (expected " + p.next + ")");
     }
     p.pieces.add(f.getData());
+    p.check.update(f.getData());
     p.next++;
     p.lastNanos = nowNanos;
     if (p.next < p.count) {
       return Optional.empty();
     }
     drop(key, p);
-    ByteString all = ByteString.copyFrom(p.pieces); // a rope: nothing is copied
-    check.verify(sender, f.getTransfer(), p.total, p.parts, p.mac, all);
-    return Optional.of(parse(sender, all, p.parts));
+    p.check.verify(f.getMac());
+    return Optional.of(parse(sender, ByteString.copyFrom(p.pieces), p.parts)); // a rope: nothing is copied
   }
 
   private static void checkParts(List<Long> parts, int index, long total, int sender) {

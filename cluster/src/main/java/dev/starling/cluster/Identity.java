@@ -222,6 +222,15 @@ public final class Identity {
   /** The MAC of one transfer: its header (who to whom, which, how long, its parts) and every byte. */
   public static byte[] frameMac(Peer p, int senderNode, int receiverNode, long transfer, long total, List<Long> parts,
       ByteString bytes) {
+    Mac mac = frameMacStart(p, senderNode, receiverNode, transfer, total, parts);
+    for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
+      mac.update(b);
+    }
+    return mac.doFinal();
+  }
+
+  /** {@link #frameMac} as it goes: the header is in, the transfer's bytes follow with {@code update}. */
+  public static Mac frameMacStart(Peer p, int senderNode, int receiverNode, long transfer, long total, List<Long> parts) {
     Mac mac = mac(p);
     ByteBuffer head = ByteBuffer.allocate(2 + 4 + 4 + 8 + 8 + 4 + 8 * parts.size());
     head.put((byte) 'F').put((byte) 1).putInt(senderNode).putInt(receiverNode).putLong(transfer).putLong(total)
@@ -230,10 +239,7 @@ public final class Identity {
       head.putLong(part);
     }
     mac.update(head.flip());
-    for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
-      mac.update(b);
-    }
-    return mac.doFinal();
+    return mac;
   }
 
   /** The MAC proving that {@code endpoint} speaks for {@code node} to the member that asked with {@code nonce}. */

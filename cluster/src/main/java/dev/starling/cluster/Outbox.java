@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +24,20 @@ final class Outbox {
   static final Duration HOLD = Duration.ofSeconds(15);
 
   /**
-   * One message for the inline or the bulk stream; its frames are cut when its route is known
-   * (their MAC needs the destination's proven certificate).
+   * One message for the inline or the bulk stream; its frames are cut when its route is known,
+   * and the last one is sealed (its MAC needs the destination's proven certificate) while the
+   * others are already on their way.
    */
-  record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, Supplier<List<Frame>> frames,
+  record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, Framing frames,
       long expiresNanos) {}
+
+  /** How an outgoing message becomes frames. */
+  interface Framing {
+    List<Frame> frames();
+
+    /** The last frame with whatever authenticates the whole transfer. */
+    Frame seal(Frame last);
+  }
 
   private final Routes routes;
   private final Traffic traffic;
@@ -66,9 +74,11 @@ final class Outbox {
     if (route == null) {
       return false;
     }
-    for (Frame f : o.frames().get()) {
-      route.tell(f);
+    List<Frame> frames = o.frames().frames();
+    for (int i = 0; i < frames.size() - 1; i++) {
+      route.tell(frames.get(i));
     }
+    route.tell(o.frames().seal(frames.get(frames.size() - 1)));
     traffic.bytesSent.addAndGet(o.bytes());
     traffic.messagesSent.incrementAndGet();
     return true;

@@ -93,8 +93,13 @@ final class Routes {
 
   /** Whether routes to every one of {@code ids} are known, waiting up to {@code timeout}. */
   boolean await(Collection<Integer> ids, Duration timeout) throws InterruptedException {
+    return await(ids, ids.size(), timeout);
+  }
+
+  /** Whether routes to at least {@code atLeast} of {@code ids} are known, waiting up to {@code timeout}. */
+  boolean await(Collection<Integer> ids, int atLeast, Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
-    while (!missing(ids).isEmpty()) {
+    while (ids.size() - missing(ids).size() < atLeast) {
       if (System.nanoTime() > end) {
         return false;
       }

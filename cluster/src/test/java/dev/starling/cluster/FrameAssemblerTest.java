@@ -250,39 +250,52 @@ class FrameAssemblerTest {
   }
 
   @Test
-  void everyCompleteTransferIsCheckedBeforeItIsParsedWithItsMacAndAllItsBytes() {
+  void everyTransferIsCheckedAsItArrivesAndBeforeItIsParsed() {
     Envelope env = envelope(1, 2000);
     FrameAssembler.Encoded enc = FrameAssembler.encode(env);
     ByteString mac = ByteString.copyFromUtf8("mac-of-transfer-9");
     List<Frame> frames = FrameAssembler.split(1, 9, enc, CHUNK, mac);
-    assertEquals(mac, frames.get(0).getMac());
-    assertTrue(frames.get(1).getMac().isEmpty());
+    assertEquals(mac, frames.get(frames.size() - 1).getMac());
+    assertTrue(frames.get(0).getMac().isEmpty());
     List<String> seen = new ArrayList<>();
     FrameAssembler checked = new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 4,
-        (sender, transfer, total, parts, m, bytes) -> {
-          seen.add(sender + "/" + transfer + "/" + total + "/" + m.toStringUtf8());
-          assertEquals(enc.bytes(), bytes);
-          if (!m.equals(mac)) {
-            throw new InvalidMessageException("bad mac");
-          }
+        (sender, transfer, total, parts) -> {
+          seen.add(sender + "/" + transfer + "/" + total);
+          ByteString[] got = {ByteString.EMPTY};
+          return new FrameAssembler.Check.Running() {
+            @Override
+            public void update(ByteString piece) {
+              got[0] = got[0].concat(piece);
+            }
+
+            @Override
+            public void verify(ByteString m) {
+              assertEquals(enc.bytes(), got[0], "every byte went through the check, in order");
+              if (!m.equals(mac)) {
+                throw new InvalidMessageException("bad mac");
+              }
+            }
+          };
         });
     Optional<Envelope> got = Optional.empty();
     for (Frame f : frames) {
       got = checked.accept(f, 0);
     }
     assertEquals(env, got.orElseThrow());
-    assertEquals(List.of("1/9/" + enc.bytes().size() + "/mac-of-transfer-9"), seen);
-    // The same transfer with another MAC in frame 0 is refused when it completes, and nothing is parsed.
+    assertEquals(List.of("1/9/" + enc.bytes().size()), seen);
+    // The same transfer with another MAC in its last frame is refused, and nothing is parsed.
     List<Frame> forged = new ArrayList<>(frames);
-    forged.set(0, frames.get(0).toBuilder().setMac(ByteString.copyFromUtf8("forged")).build());
-    for (int i = 0; i < forged.size() - 1; i++) {
+    int last = forged.size() - 1;
+    forged.set(last, frames.get(last).toBuilder().setMac(ByteString.copyFromUtf8("forged")).build());
+    for (int i = 0; i < last; i++) {
       assertTrue(checked.accept(forged.get(i), 0).isEmpty());
     }
-    assertThrows(InvalidMessageException.class, () -> checked.accept(forged.get(forged.size() - 1), 0));
+    assertThrows(InvalidMessageException.class, () -> checked.accept(forged.get(last), 0));
     assertEquals(0, checked.pendingBytes());
-    // A MAC may only ride in frame 0.
-    Frame late = frames.get(1).toBuilder().setMac(mac).build();
-    InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> checked.accept(late, 0));
-    assertTrue(e.getMessage().contains("only frame 0 may"), e.getMessage());
+    // A MAC may only ride in the last frame.
+    Frame early = frames.get(0).toBuilder().setMac(mac).build();
+    InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> checked.accept(early, 0));
+    assertTrue(e.getMessage().contains("only the last frame may"), e.getMessage());
   }
+
 }

@@ -224,6 +224,14 @@ class ClusterFlTest {
       rogueArgs.addAll(List.of("--port", Integer.toString(base + 4), "--set", "cluster.startup-timeout-s=20"));
       Path rogueLog = dir.resolve("rogue.log");
       Process rogue = m.start(rogueLog, rogueArgs.toArray(String[]::new));
+      // kill -9 the server too once round 3 is checkpointed: restarted, it goes on with the two
+      // clients alive instead of waiting cluster.startup-timeout-s for the dead one.
+      Members.awaitLog(serverLog, "round 3 done", 180);
+      server.destroyForcibly();
+      server.waitFor();
+      serverLog = dir.resolve("server-restarted.log");
+      server = m.start(serverLog, nodeArgs(keys, base, "server", 0, dir.resolve("server"), sets).toArray(String[]::new));
+      Members.awaitLog(serverLog, "resuming with 2 of 3 clients registered (not yet: [3])", 90);
       assertEquals(0, Members.await(server, 240), Files.readString(serverLog));
       assertEquals(1, Members.await(rogue, 120), Files.readString(rogueLog));
       String rl = Files.readString(rogueLog);

@@ -14,6 +14,7 @@ import dev.starling.node.learning.LocalTrainer;
 import dev.starling.node.learning.TrainingConfig;
 import dev.starling.node.wire.proto.RoundSummary;
 import dev.starling.node.wire.proto.RunDone;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,7 @@ public final class FlMembers {
     var runtime = m.runtime();
     FlServer.Setup setup = world.server();
     ServerCheckpoints store = new ServerCheckpoints(m.out().resolve("checkpoint"));
+    boolean resuming = m.cluster().checkpoint() && java.nio.file.Files.exists(store.file());
     if (m.cluster().checkpoint()) {
       setup = setup.withCheckpoints(store);
     }
@@ -95,7 +97,16 @@ public final class FlMembers {
         }
       };
       var server = runtime.spawn("node-" + FlWorld.SERVER, FlServer.create(m.ports(FlWorld.SERVER), setup, listener));
-      if (!runtime.awaitRoutes(world.clientIds(), m.startup())) {
+      // A round can close with min-clients updates: that many clients back is enough to go on.
+      int enough = Math.min(cfg.server().minClients(), world.clients());
+      if (resuming && runtime.awaitRoutes(world.clientIds(), enough, m.startup())) {
+        // Resumed: the clients still alive are back; one that died is not waited for (its rounds
+        // are covered by the deadline and min-clients), a late one is routed to once it registers.
+        runtime.awaitRoutes(world.clientIds(), Duration.ofSeconds(3));
+        m.say("resuming with %d of %d clients registered%s", world.clients() - runtime.missing(world.clientIds()).size(),
+            world.clients(), runtime.missing(world.clientIds()).isEmpty() ? ""
+                : " (not yet: " + runtime.missing(world.clientIds()) + ")");
+      } else if (!runtime.awaitRoutes(world.clientIds(), m.startup())) {
         m.say("starting without clients %s (not seen within %.0f s)", runtime.missing(world.clientIds()),
             m.cluster().startupTimeoutS());
       } else {
