@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.starling.cluster.ClusterRuntime;
 import dev.starling.cluster.ClusterSettings;
 import dev.starling.cluster.Keys;
+import dev.starling.node.wire.EnvelopeFuzzer;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.Frame;
@@ -16,10 +17,14 @@ import java.util.List;
 /**
  * A compromised client 2 (it holds client 2's own keystore, so what it sends is authenticated as
  * node 2) that sends the FL server bytes that are not protobuf, a frame announcing a message far
- * over the size limit, and a well-formed update full of NaN. Run as its own JVM:
+ * over the size limit, a well-formed update full of NaN, and then {@link #FUZZED} envelopes of
+ * the node module's {@link EnvelopeFuzzer} (boundary values, NaN, huge claims, mismatched
+ * tensors, flipped bytes), each a valid frame of the run. Run as its own JVM:
  * {@code Adversary KEYS_DIR PORT SEED NUM_PARAMS RUN_ID_HEX}.
  */
 public final class Adversary {
+  static final int FUZZED = 3000;
+
   public static void main(String[] a) throws Exception {
     Path keys = Path.of(a[0]);
     int port = Integer.parseInt(a[1]);
@@ -43,8 +48,17 @@ public final class Adversary {
       Arrays.fill(nan, Float.NaN);
       net.send(0, Envelope.newBuilder().setModelUpdate(ModelUpdate.newBuilder()
           .setRound(1).setAttempt(0).setDelta(Tensors.fp32(nan)).setNumSamples(10).setTrainLoss(0.5f)));
+      EnvelopeFuzzer fuzz = new EnvelopeFuzzer(2026, numParams, List.of(Envelope.newBuilder().setModelUpdate(
+          ModelUpdate.newBuilder().setRound(1).setDelta(Tensors.fp32(new float[numParams])).setNumSamples(10)).build()));
+      for (int i = 0; i < FUZZED; i++) {
+        rt.sendBytes(2, 0, fuzz.next().toBuilder().setSender(2).setSeq(100 + i)
+            .setWireVersion(ClusterSettings.WIRE_VERSION).setRunId(runId).build().toByteArray());
+        if (i % 500 == 499) {
+          Thread.sleep(400); // within the server's rate limit, so every one is delivered
+        }
+      }
       Thread.sleep(2000); // let the frames leave
-      System.err.println("adversary: sent 3 bad messages");
+      System.err.println("adversary: sent 3 bad messages and " + FUZZED + " fuzzed envelopes");
     }
     System.exit(0);
   }

@@ -91,11 +91,13 @@ class ClusterFlTest {
       Process server = m.start(serverLog, serverArgs.toArray(String[]::new));
       Members.awaitLog(serverLog, "joined the cluster", 120);
       // Before any client is up (so the server is surely waiting): a compromised client 2 sends
-      // garbage, an oversized announcement and a NaN update, all authenticated as node 2.
+      // garbage, an oversized announcement, a NaN update and 3,000 fuzzed envelopes, all
+      // authenticated as node 2. The server survives them, and none changes the model.
       // 610 = (60 synthetic features + bias) x 10 classes, the logistic regression's parameters.
       Process adversary = m.startMain(dir.resolve("adversary.log"), Adversary.class.getName(), keys.toString(),
           Integer.toString(base + 4), "127.0.0.1:" + base, "610", Long.toHexString(runId(base, rounds)));
       assertEquals(0, Members.await(adversary, 120), Files.readString(dir.resolve("adversary.log")));
+      assertTrue(Files.readString(dir.resolve("adversary.log")).contains("and 3000 fuzzed envelopes"));
       List<Process> clients = new ArrayList<>();
       for (int c = 1; c <= 3; c++) {
         clients.add(m.start(dir.resolve("client-" + c + ".log"),
@@ -107,6 +109,9 @@ class ClusterFlTest {
       assertTrue(log1.contains("malformed envelope"), log1);
       assertTrue(log1.contains("announces a 1099511627776-byte message"), log1);
       assertTrue(log1.contains("rejected an update from node 2 for round 1") && log1.contains("NaN"), log1);
+      long refused = log1.lines().filter(l -> l.contains("server rejected") || l.contains("server dropped")
+          || l.contains("rejected a message")).count();
+      assertTrue(refused > 1000, "the fuzzed envelopes reached the server and were refused: " + refused);
       assertTrue(Files.exists(dir.resolve("server/checkpoint/server-checkpoint.pb")));
 
       Path serverLog2 = dir.resolve("server-restarted.log");
