@@ -110,7 +110,7 @@ final class Endpoint {
             if (identity != null && f.hasProbe()) {
               try {
                 answer(id, f.getProbe(), identity, resolver, selfPath);
-              } catch (InvalidMessageException | IllegalArgumentException e) {
+              } catch (RuntimeException e) { // untrusted bytes: whatever they make fail is the sender's fault, not ours
                 traffic.rejected.incrementAndGet();
                 rejections.warn(LOG, "node " + id + " refused a route check: " + e.getMessage());
               }
@@ -145,6 +145,12 @@ final class Endpoint {
             } catch (InvalidMessageException e) {
               traffic.rejected.incrementAndGet();
               rejections.warn(LOG, "node " + id + " rejected a message: " + e.getMessage());
+              return Behaviors.same();
+            } catch (RuntimeException e) {
+              // A check this code lacks: the frame is still the sender's fault, and the endpoint
+              // (whose failure would now stop the member) stays up.
+              traffic.rejected.incrementAndGet();
+              rejections.warn(LOG, "node " + id + " rejected a message it could not read: " + ClusterRuntime.describe(e));
               return Behaviors.same();
             }
             traffic.messagesReceived.incrementAndGet();

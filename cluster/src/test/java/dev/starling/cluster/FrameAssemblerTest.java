@@ -298,4 +298,41 @@ class FrameAssemblerTest {
     assertTrue(e.getMessage().contains("only the last frame may"), e.getMessage());
   }
 
+
+  @Test
+  void randomFramesAreRefusedWithAReasonNeverWithACrash() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(14);
+    FrameAssembler asm = new FrameAssembler(CHUNK, 16 * CHUNK, 32 * CHUNK, id -> id >= 0 && id < 4);
+    long[] totals = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 16 * CHUNK, 16L * CHUNK + 1, -1, Long.MAX_VALUE, 1L << 40};
+    byte[] valid = envelope(1, 300).toByteArray();
+    int refused = 0;
+    for (int i = 0; i < 100_000; i++) {
+      Frame.Builder f = Frame.newBuilder().setSender(r.nextInt(6) - 1).setTransfer(r.nextInt(4));
+      long total = r.nextInt(3) == 0 ? valid.length : totals[r.nextInt(totals.length)];
+      int count = r.nextInt(3) == 0 ? (int) Math.max(1, (total + CHUNK - 1) / CHUNK) : r.nextInt(20) - 2;
+      f.setTotalBytes(total).setCount(count).setIndex(r.nextInt(4) == 0 ? r.nextInt() : r.nextInt(Math.max(1, count + 1)));
+      int len = r.nextInt(3) == 0 ? (int) Math.min(total, CHUNK) : r.nextInt(CHUNK + 2);
+      byte[] data = new byte[Math.max(0, len)];
+      if (r.nextBoolean()) {
+        System.arraycopy(valid, 0, data, 0, Math.min(valid.length, data.length));
+      } else {
+        r.nextBytes(data);
+      }
+      f.setData(ByteString.copyFrom(data));
+      int parts = r.nextInt(4) == 0 ? r.nextInt(5) : 0;
+      for (int k = 0; k < parts; k++) {
+        f.addParts(r.nextInt(3) == 0 ? -1L : r.nextInt(CHUNK * 2));
+      }
+      try {
+        asm.accept(f.build(), i);
+      } catch (InvalidMessageException e) {
+        refused++;
+      }
+      if (i % 1000 == 0) {
+        asm.expire(i - 500);
+      }
+      assertTrue(asm.pendingBytes() >= 0 && asm.pendingBytes() <= 32 * CHUNK, "held bytes stay within the cap");
+    }
+    assertTrue(refused > 50_000, "most random frames are refused: " + refused);
+  }
 }
