@@ -80,9 +80,7 @@ final class Endpoint {
         return new FrameAssembler.Check.Running() {
           @Override
           public void update(ByteString piece) {
-            for (java.nio.ByteBuffer b : piece.asReadOnlyByteBufferList()) {
-              mac.update(b);
-            }
+            Identity.update(mac, piece);
           }
 
           @Override
@@ -107,7 +105,9 @@ final class Endpoint {
             return Behaviors.same();
           })
           .onMessage(Frame.class, f -> f.hasProbe() || f.hasProof(), f -> {
-            if (identity != null && f.hasProbe()) {
+            // A probe costs an answer; legitimate ones are rare (one per registration seen), so all
+            // probes share one bucket, whatever member they claim to come from.
+            if (identity != null && f.hasProbe() && rate.allow(Integer.MIN_VALUE, System.nanoTime())) {
               try {
                 answer(id, f.getProbe(), identity, resolver, selfPath);
               } catch (RuntimeException e) { // untrusted bytes: whatever they make fail is the sender's fault, not ours

@@ -99,10 +99,9 @@ public final class Identity {
       if (ca == null) {
         throw new UserError(tls.trustStore() + " holds no CA certificate");
       }
-      Identity id = new Identity(-1, key, cert, ca);
       int member;
       try {
-        member = id.check(cert, tls.keyStore().toString());
+        member = nodeOf(cert, ca, tls.keyStore().toString());
       } catch (InvalidMessageException e) {
         throw new UserError(e.getMessage() + " (the CA in " + tls.trustStore().getFileName() + " did not sign it)");
       }
@@ -142,7 +141,7 @@ public final class Identity {
    * The node id a certificate names, after checking it was signed by the cluster CA and is valid
    * now; otherwise an {@link InvalidMessageException} saying why.
    */
-  int check(X509Certificate c, String what) {
+  private static int nodeOf(X509Certificate c, X509Certificate ca, String what) {
     try {
       c.checkValidity();
       c.verify(ca.getPublicKey());
@@ -196,7 +195,7 @@ public final class Identity {
     } catch (GeneralSecurityException | ClassCastException e) {
       throw new InvalidMessageException(from + ": not an X.509 certificate (" + e.getMessage() + ")");
     }
-    int id = check(c, from);
+    int id = nodeOf(c, ca, from);
     try {
       KeyAgreement ka = KeyAgreement.getInstance("ECDH");
       ka.init(key);
@@ -223,10 +222,15 @@ public final class Identity {
   public static byte[] frameMac(Peer p, int senderNode, int receiverNode, long transfer, long total, List<Long> parts,
       ByteString bytes) {
     Mac mac = frameMacStart(p, senderNode, receiverNode, transfer, total, parts);
+    update(mac, bytes);
+    return mac.doFinal();
+  }
+
+  /** Feeds {@code bytes} (a rope of frame payloads, not copied) to {@code mac}. */
+  public static void update(Mac mac, ByteString bytes) {
     for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
       mac.update(b);
     }
-    return mac.doFinal();
   }
 
   /** {@link #frameMac} as it goes: the header is in, the transfer's bytes follow with {@code update}. */
