@@ -250,14 +250,13 @@ public final class ClusterRuntime implements AutoCloseable {
       }
 
       @Override
-      public Frame seal(Frame last) {
+      public Frame seal(Frame f) {
         if (identity == null) {
-          return last;
+          return f;
         }
         // A route is installed only after its endpoint proved the certificate: the peer is known.
         Identity.Peer peer = identity.peer(hostOf.applyAsInt(to));
-        return last.toBuilder().setMac(ByteString.copyFrom(Identity.frameMac(peer, from, to, transfer, size, enc.parts(),
-            enc.bytes()))).build();
+        return f.toBuilder().setMac(ByteString.copyFrom(Identity.frameMac(peer, to, f))).build();
       }
     }, System.nanoTime() + Outbox.HOLD.toNanos()));
   }

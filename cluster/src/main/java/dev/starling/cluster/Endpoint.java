@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One receiving endpoint of a local node: validates and reassembles frames
- * ({@link FrameAssembler}), with TLS checks each transfer's MAC against the certificate of the
+ * ({@link FrameAssembler}), with TLS checks each frame's MAC against the certificate of the
  * member that speaks for its sender and answers route checks ({@link Routes}), drops transfers
  * stalled for {@link #STALL_TIMEOUT}, hands each envelope to the node's bound inbox,
  * and a {@code RunDone} to the run-done handler. Rejections are counted and logged at a bounded
@@ -70,27 +70,26 @@ final class Endpoint {
       SenderRate rate = new SenderRate();
       ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
       String selfPath = resolver.toSerializationFormat(ctx.getSelf());
-      FrameAssembler.Check check = identity == null ? FrameAssembler.Check.NONE : (sender, transfer, total, parts) -> {
-        Identity.Peer peer = identity.peer(hostOf.applyAsInt(sender));
-        if (peer == null) {
-          throw new InvalidMessageException("a message as node " + sender + " before node " + hostOf.applyAsInt(sender)
-              + "'s certificate holder proved itself (a route check); dropped");
+      // Each frame's MAC is checked before the assembler keeps anything for it, and the rate is
+      // then charged to the member that proved itself: a forged frame can neither disturb
+      // another node's transfers nor use up its budget.
+      FrameAssembler.Check check = f -> {
+        int sender = f.getSender();
+        if (identity != null) {
+          Identity.Peer peer = identity.peer(hostOf.applyAsInt(sender));
+          if (peer == null) {
+            throw new InvalidMessageException("a message as node " + sender + " before node " + hostOf.applyAsInt(sender)
+                + "'s certificate holder proved itself (a route check); dropped");
+          }
+          if (!Identity.same(Identity.frameMac(peer, id, f), f.getMac())) {
+            throw new InvalidMessageException("a frame claiming to be from node " + sender + " does not carry node "
+                + peer.member() + "'s MAC (another member posing as it, or altered); dropped");
+          }
         }
-        javax.crypto.Mac mac = Identity.frameMacStart(peer, sender, id, transfer, total, parts);
-        return new FrameAssembler.Check.Running() {
-          @Override
-          public void update(ByteString piece) {
-            Identity.update(mac, piece);
-          }
-
-          @Override
-          public void verify(ByteString got) {
-            if (!Identity.same(mac.doFinal(), got)) {
-              throw new InvalidMessageException("a message claiming to be from node " + sender + " does not carry node "
-                  + peer.member() + "'s MAC (another member posing as it, or altered); dropped");
-            }
-          }
-        };
+        if (!rate.allow(sender, System.nanoTime())) {
+          throw new InvalidMessageException("frames of node " + sender + " beyond " + (int) FRAMES_PER_S
+              + " per second; dropped");
+        }
       };
       // Frames of a single-frame message are never held; chunk size bounds frames of large ones.
       FrameAssembler assembler = new FrameAssembler(settings.chunkBytes(), settings.maxMessageBytes(),
@@ -119,12 +118,6 @@ final class Endpoint {
           })
           .onMessage(Frame.class, f -> {
             traffic.bytesReceived.addAndGet(f.getData().size());
-            if (!rate.allow(f.getSender(), System.nanoTime())) {
-              traffic.rejected.incrementAndGet();
-              rejections.warn(LOG, "node " + id + " dropped frames of node " + f.getSender() + " beyond "
-                  + (int) FRAMES_PER_S + " per second");
-              return Behaviors.same();
-            }
             Envelope env;
             try {
               var done = assembler.accept(f, System.nanoTime());

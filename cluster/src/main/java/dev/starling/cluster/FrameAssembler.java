@@ -22,35 +22,22 @@ import java.util.function.IntPredicate;
  * {@code maxMessageBytes}, the frame count must match the size and the chunk size, frames of one
  * transfer must arrive in order (Artery keeps order per stream), and the bytes held for unfinished
  * transfers are bounded: in all, and to one unfinished transfer per sender (a sender's frames
- * arrive in order, so when its next transfer starts the previous one can never finish). Only a complete transfer is parsed, and its envelope must name the same
- * sender as its frames. With TLS a complete transfer's MAC ({@link Identity#frameMac}) is checked
- * before a byte of it is parsed. Not thread-safe: one per receiving actor.
+ * arrive in order, so when its next transfer starts the previous one can never finish). Only a
+ * complete transfer is parsed, and its envelope must name the same sender as its frames. With TLS
+ * each frame's MAC ({@link Identity#frameMac}) is checked before anything is kept for it, so
+ * only the sender's own frames touch its transfers. Not thread-safe: one per receiving actor.
  */
 public final class FrameAssembler {
 
   /**
-   * Checks a transfer's authenticity as its frames arrive (so the work overlaps the transfer) and
-   * before it is parsed; {@link Running#verify} throws {@link InvalidMessageException} if it fails.
+   * Checks a frame's authenticity ({@link Identity#frameMac}) before the assembler changes any
+   * state for it; throws {@link InvalidMessageException} if it fails.
    */
   @FunctionalInterface
   public interface Check {
-    Check NONE = (sender, transfer, total, parts) -> new Running() {
-      @Override
-      public void update(ByteString piece) {}
+    Check NONE = f -> {};
 
-      @Override
-      public void verify(ByteString mac) {}
-    };
-
-    /** Starts checking one transfer of {@code sender}; its payloads follow in order. */
-    Running start(int sender, long transfer, long total, List<Long> parts);
-
-    /** The check of one transfer under way. */
-    interface Running {
-      void update(ByteString piece);
-
-      void verify(ByteString mac);
-    }
+    void verify(Frame f);
   }
 
   private final int chunkBytes;
@@ -70,16 +57,14 @@ public final class FrameAssembler {
     final long total;
     final int count;
     final List<Long> parts;
-    final Check.Running check;
     final List<ByteString> pieces = new ArrayList<>();
     int next;
     long lastNanos;
 
-    Partial(long total, int count, List<Long> parts, Check.Running check, long now) {
+    Partial(long total, int count, List<Long> parts, long now) {
       this.total = total;
       this.count = count;
       this.parts = parts;
-      this.check = check;
       this.lastNanos = now;
     }
   }
@@ -97,7 +82,7 @@ public final class FrameAssembler {
     this(chunkBytes, maxMessageBytes, maxPendingBytes, isMember, Check.NONE);
   }
 
-  /** As above, with {@code check} run on every complete transfer before it is parsed. */
+  /** As above, with {@code check} run on every frame before anything is kept or parsed for it. */
   public FrameAssembler(int chunkBytes, long maxMessageBytes, long maxPendingBytes, IntPredicate isMember, Check check) {
     if (chunkBytes < 1024) {
       throw new IllegalArgumentException("chunk size must be >= 1024 bytes, got " + chunkBytes);
@@ -129,11 +114,6 @@ public final class FrameAssembler {
 
   /** Frames of one encoded envelope; their payloads are slices of its bytes (no copy). */
   public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes) {
-    return split(sender, transfer, enc, chunkBytes, ByteString.EMPTY);
-  }
-
-  /** As above, with {@code mac} (the transfer's {@link Identity#frameMac}) in the last frame. */
-  public static List<Frame> split(int sender, long transfer, Encoded enc, int chunkBytes, ByteString mac) {
     ByteString bytes = enc.bytes();
     int size = bytes.size();
     int count = Math.max(1, (int) ((size + (long) chunkBytes - 1) / chunkBytes));
@@ -150,9 +130,6 @@ public final class FrameAssembler {
           .setData(bytes.substring(off, off + len));
       if (i == 0) {
         f.addAllParts(enc.parts());
-      }
-      if (i == count - 1) {
-        f.setMac(mac);
       }
       frames.add(f.build());
     }
@@ -215,15 +192,9 @@ public final class FrameAssembler {
     if (!parts.isEmpty()) {
       checkParts(parts, index, total, sender);
     }
-    if (!f.getMac().isEmpty() && index != count - 1) {
-      throw new InvalidMessageException("frame " + index + " of " + count + " from node " + sender
-          + " carries a MAC (only the last frame may)");
-    }
+    check.verify(f); // before any state changes: a forged frame must not touch the sender's transfers
     Key key = new Key(sender, f.getTransfer());
     if (count == 1) {
-      Check.Running c = check.start(sender, f.getTransfer(), total, parts);
-      c.update(f.getData());
-      c.verify(f.getMac());
       return Optional.of(parse(sender, f.getData(), parts));
     }
     Partial p = partial.get(key);
@@ -246,7 +217,7 @@ public final class FrameAssembler {
         throw new InvalidMessageException("transfer of " + total + " bytes from node " + sender + " would hold "
             + (pendingBytes + total) + " bytes of unfinished transfers (allowed " + maxPendingBytes + ")");
       }
-      p = new Partial(total, count, parts, check.start(sender, f.getTransfer(), total, parts), nowNanos);
+      p = new Partial(total, count, parts, nowNanos);
       partial.put(key, p);
       open.put(sender, key);
       pendingBytes += total;
@@ -256,14 +227,12 @@ public final class FrameAssembler {
           + " out of order (expected " + p.next + ")");
     }
     p.pieces.add(f.getData());
-    p.check.update(f.getData());
     p.next++;
     p.lastNanos = nowNanos;
     if (p.next < p.count) {
       return Optional.empty();
     }
     drop(key, p);
-    p.check.verify(f.getMac());
     return Optional.of(parse(sender, ByteString.copyFrom(p.pieces), p.parts)); // a rope: nothing is copied
   }
 

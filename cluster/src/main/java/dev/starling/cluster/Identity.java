@@ -3,6 +3,7 @@ package dev.starling.cluster;
 import com.google.protobuf.ByteString;
 import dev.starling.node.UserError;
 import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.proto.Frame;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>A member's node id is the one its CA-signed certificate names ({@code urn:starling:node:N});
  * it is never taken from what a message claims. Two members share a pair key that only they can
  * derive (ECDH of their certified P-256 keys, then HMAC-SHA256 over the pair's ids), and every
- * message between them carries a MAC under it ({@link #frameMac}); a route to a node is used only
+ * frame between them carries a MAC under it ({@link #frameMac}); a route to a node is used only
  * after its endpoint proved it holds that node's key ({@link #routeMac}). So a member with a
  * valid certificate of its own can neither send as another node nor receive what is meant for it.
  * Certificates of the others are learned from their route checks, verified against the CA each
@@ -218,32 +219,26 @@ public final class Identity {
     return peers.get(id);
   }
 
-  /** The MAC of one transfer: its header (who to whom, which, how long, its parts) and every byte. */
-  public static byte[] frameMac(Peer p, int senderNode, int receiverNode, long transfer, long total, List<Long> parts,
-      ByteString bytes) {
-    Mac mac = frameMacStart(p, senderNode, receiverNode, transfer, total, parts);
-    update(mac, bytes);
-    return mac.doFinal();
-  }
-
-  /** Feeds {@code bytes} (a rope of frame payloads, not copied) to {@code mac}. */
-  public static void update(Mac mac, ByteString bytes) {
-    for (ByteBuffer b : bytes.asReadOnlyByteBufferList()) {
-      mac.update(b);
-    }
-  }
-
-  /** {@link #frameMac} as it goes: the header is in, the transfer's bytes follow with {@code update}. */
-  public static Mac frameMacStart(Peer p, int senderNode, int receiverNode, long transfer, long total, List<Long> parts) {
+  /**
+   * The MAC of one frame: its header (who to whom, which transfer, which frame of how many, the
+   * transfer's size and parts) and its bytes. Every frame carries its own, so a receiver checks a
+   * frame before it changes any state for it: a member posing as another cannot start, restart,
+   * abort or extend that member's transfers.
+   */
+  public static byte[] frameMac(Peer p, int receiverNode, Frame f) {
     Mac mac = mac(p);
-    ByteBuffer head = ByteBuffer.allocate(2 + 4 + 4 + 8 + 8 + 4 + 8 * parts.size());
-    head.put((byte) 'F').put((byte) 1).putInt(senderNode).putInt(receiverNode).putLong(transfer).putLong(total)
-        .putInt(parts.size());
+    List<Long> parts = f.getPartsList();
+    ByteBuffer head = ByteBuffer.allocate(2 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 8 * parts.size());
+    head.put((byte) 'F').put((byte) 2).putInt(f.getSender()).putInt(receiverNode).putLong(f.getTransfer())
+        .putInt(f.getIndex()).putInt(f.getCount()).putLong(f.getTotalBytes()).putInt(parts.size());
     for (long part : parts) {
       head.putLong(part);
     }
     mac.update(head.flip());
-    return mac;
+    for (ByteBuffer b : f.getData().asReadOnlyByteBufferList()) {
+      mac.update(b);
+    }
+    return mac.doFinal();
   }
 
   /** The MAC proving that {@code endpoint} speaks for {@code node} to the member that asked with {@code nonce}. */

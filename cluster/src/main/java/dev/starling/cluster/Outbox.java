@@ -25,8 +25,8 @@ final class Outbox {
 
   /**
    * One message for the inline or the bulk stream; its frames are cut when its route is known,
-   * and the last one is sealed (its MAC needs the destination's proven certificate) while the
-   * others are already on their way.
+   * and each is sealed (its MAC needs the destination's proven certificate) as it goes, while the
+   * earlier ones are already on their way.
    */
   record Outgoing(int from, int to, boolean inline, Envelope.BodyCase kind, int bytes, Framing frames,
       long expiresNanos) {}
@@ -35,8 +35,8 @@ final class Outbox {
   interface Framing {
     List<Frame> frames();
 
-    /** The last frame with whatever authenticates the whole transfer. */
-    Frame seal(Frame last);
+    /** The frame with whatever authenticates it. */
+    Frame seal(Frame f);
   }
 
   private final Routes routes;
@@ -75,10 +75,9 @@ final class Outbox {
       return false;
     }
     List<Frame> frames = o.frames().frames();
-    for (int i = 0; i < frames.size() - 1; i++) {
-      route.tell(frames.get(i));
+    for (Frame f : frames) {
+      route.tell(o.frames().seal(f));
     }
-    route.tell(o.frames().seal(frames.get(frames.size() - 1)));
     traffic.bytesSent.addAndGet(o.bytes());
     traffic.messagesSent.incrementAndGet();
     return true;

@@ -250,53 +250,95 @@ class FrameAssemblerTest {
   }
 
   @Test
-  void everyTransferIsCheckedAsItArrivesAndBeforeItIsParsed() {
+  void everyFrameIsCheckedBeforeAnythingIsKeptForIt() {
     Envelope env = envelope(1, 2000);
     FrameAssembler.Encoded enc = FrameAssembler.encode(env);
-    ByteString mac = ByteString.copyFromUtf8("mac-of-transfer-9");
-    List<Frame> frames = FrameAssembler.split(1, 9, enc, CHUNK, mac);
-    assertEquals(mac, frames.get(frames.size() - 1).getMac());
-    assertTrue(frames.get(0).getMac().isEmpty());
-    List<String> seen = new ArrayList<>();
-    FrameAssembler checked = new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 4,
-        (sender, transfer, total, parts) -> {
-          seen.add(sender + "/" + transfer + "/" + total);
-          ByteString[] got = {ByteString.EMPTY};
-          return new FrameAssembler.Check.Running() {
-            @Override
-            public void update(ByteString piece) {
-              got[0] = got[0].concat(piece);
-            }
-
-            @Override
-            public void verify(ByteString m) {
-              assertEquals(enc.bytes(), got[0], "every byte went through the check, in order");
-              if (!m.equals(mac)) {
-                throw new InvalidMessageException("bad mac");
-              }
-            }
-          };
-        });
+    List<Frame> frames = new ArrayList<>();
+    for (Frame f : FrameAssembler.split(1, 9, enc, CHUNK)) {
+      frames.add(f.toBuilder().setMac(ByteString.copyFromUtf8("mac-" + f.getIndex())).build());
+    }
+    List<Integer> seen = new ArrayList<>();
+    FrameAssembler checked = new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 4, f -> {
+      seen.add(f.getIndex());
+      if (!f.getMac().equals(ByteString.copyFromUtf8("mac-" + f.getIndex()))) {
+        throw new InvalidMessageException("bad mac");
+      }
+    });
     Optional<Envelope> got = Optional.empty();
     for (Frame f : frames) {
       got = checked.accept(f, 0);
     }
     assertEquals(env, got.orElseThrow());
-    assertEquals(List.of("1/9/" + enc.bytes().size()), seen);
-    // The same transfer with another MAC in its last frame is refused, and nothing is parsed.
-    List<Frame> forged = new ArrayList<>(frames);
-    int last = forged.size() - 1;
-    forged.set(last, frames.get(last).toBuilder().setMac(ByteString.copyFromUtf8("forged")).build());
-    for (int i = 0; i < last; i++) {
-      assertTrue(checked.accept(forged.get(i), 0).isEmpty());
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < frames.size(); i++) {
+      all.add(i);
     }
-    assertThrows(InvalidMessageException.class, () -> checked.accept(forged.get(last), 0));
-    assertEquals(0, checked.pendingBytes());
-    // A MAC may only ride in the last frame.
-    Frame early = frames.get(0).toBuilder().setMac(mac).build();
-    InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> checked.accept(early, 0));
-    assertTrue(e.getMessage().contains("only the last frame may"), e.getMessage());
+    assertEquals(all, seen, "every frame went through the check, in order");
+    // A frame that fails its check is refused, and the transfer it claims to belong to goes on.
+    for (int i = 0; i < 3; i++) {
+      assertTrue(checked.accept(frames.get(i), 0).isEmpty());
+    }
+    long held = checked.pendingBytes();
+    Frame forged = frames.get(3).toBuilder().setMac(ByteString.copyFromUtf8("forged")).build();
+    assertThrows(InvalidMessageException.class, () -> checked.accept(forged, 0));
+    assertEquals(held, checked.pendingBytes());
+    for (int i = 3; i < frames.size(); i++) {
+      got = checked.accept(frames.get(i), 0);
+    }
+    assertEquals(env, got.orElseThrow());
   }
+
+  /**
+   * The attack the per-frame MAC closes: a member holding a valid certificate of its own (node 2)
+   * sends frames claiming node 1's transfer, a fresh frame 0 (which used to restart or supersede
+   * it) and an out-of-order frame (which used to abort it). Node 1's transfer still completes.
+   */
+  @Test
+  void framesForgedByAnotherMemberCannotDisturbATransferInFlight(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    Keys.make(dir, 3, "ip:127.0.0.1", 2);
+    Identity receiver = Identity.load(Keys.forNode(dir, 0));
+    Identity sender = Identity.load(Keys.forNode(dir, 1));
+    Identity attacker = Identity.load(Keys.forNode(dir, 2));
+    receiver.verify(ByteString.copyFrom(sender.certificate()), "test");
+    receiver.verify(ByteString.copyFrom(attacker.certificate()), "test");
+    Identity.Peer toReceiver = sender.verify(ByteString.copyFrom(receiver.certificate()), "test");
+    Identity.Peer attackerToReceiver = attacker.verify(ByteString.copyFrom(receiver.certificate()), "test");
+    FrameAssembler asm = new FrameAssembler(CHUNK, 1 << 20, 1 << 20, id -> id >= 0 && id < 3, f -> {
+      if (!Identity.same(Identity.frameMac(receiver.peer(f.getSender()), 0, f), f.getMac())) {
+        throw new InvalidMessageException("bad mac");
+      }
+    });
+    Envelope env = envelope(1, 2000);
+    List<Frame> real = new ArrayList<>();
+    for (Frame f : FrameAssembler.split(1, 5, FrameAssembler.encode(env), CHUNK)) {
+      real.add(f.toBuilder().setMac(ByteString.copyFrom(Identity.frameMac(toReceiver, 0, f))).build());
+    }
+    Envelope fake = envelope(1, 3000);
+    List<Frame> forged = new ArrayList<>();
+    for (long transfer : new long[] {5, 6}) { // the same transfer id, and a "next" transfer of node 1
+      for (Frame f : FrameAssembler.split(1, transfer, FrameAssembler.encode(fake), CHUNK)) {
+        forged.add(f.toBuilder().setMac(ByteString.copyFrom(Identity.frameMac(attackerToReceiver, 0, f))).build());
+      }
+    }
+    Optional<Envelope> got = Optional.empty();
+    for (int i = 0; i < real.size(); i++) {
+      got = asm.accept(real.get(i), 0);
+      if (i == 2) {
+        for (Frame f : forged) {
+          assertThrows(InvalidMessageException.class, () -> asm.accept(f, 0));
+        }
+        // The attacker's own frames, and the real frame 0 again, unsigned by the attacker's key either.
+        Frame replayIndex = real.get(1).toBuilder().setIndex(4)
+            .setMac(ByteString.copyFrom(Identity.frameMac(attackerToReceiver, 0, real.get(1).toBuilder().setIndex(4).build())))
+            .build();
+        assertThrows(InvalidMessageException.class, () -> asm.accept(replayIndex, 0));
+      }
+    }
+    assertEquals(env, got.orElseThrow(), "node 1's transfer completed despite the forged frames");
+    assertEquals(0, asm.pendingBytes());
+  }
+
 
 
   @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.starling.node.wire.InvalidMessageException;
+import dev.starling.node.wire.proto.Frame;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,21 +49,27 @@ class IdentityTest {
     assertNull(a.peer(1), "a member not yet seen is not known");
   }
 
+  private static Frame frame(int sender, long transfer, int index, String data) {
+    return Frame.newBuilder().setSender(sender).setTransfer(transfer).setIndex(index).setCount(3).setTotalBytes(3000)
+        .setData(ByteString.copyFromUtf8(data)).build();
+  }
+
   @Test
-  void aFrameMacBindsSenderReceiverAndEveryByte() {
+  void aFrameMacBindsSenderReceiverTransferIndexAndEveryByte() {
     Identity a = node(keys, 0);
     Identity b = node(keys, 1);
     Identity.Peer p = a.verify(ByteString.copyFrom(b.certificate()), "test");
-    ByteString bytes = ByteString.copyFromUtf8("an envelope").concat(ByteString.copyFromUtf8(" and its attachment"));
-    byte[] mac = Identity.frameMac(p, 0, 1, 7, bytes.size(), List.of(), bytes);
     Identity.Peer q = b.verify(ByteString.copyFrom(a.certificate()), "test");
-    assertTrue(Identity.same(Identity.frameMac(q, 0, 1, 7, bytes.size(), List.of(), bytes), ByteString.copyFrom(mac)));
-    assertFalse(Identity.same(Identity.frameMac(q, 2, 1, 7, bytes.size(), List.of(), bytes), ByteString.copyFrom(mac)),
-        "another sender id");
-    assertFalse(Identity.same(Identity.frameMac(q, 0, 1, 8, bytes.size(), List.of(), bytes), ByteString.copyFrom(mac)),
-        "another transfer");
-    ByteString altered = ByteString.copyFromUtf8("an envelope and its attachmenT");
-    assertFalse(Identity.same(Identity.frameMac(q, 0, 1, 7, altered.size(), List.of(), altered), ByteString.copyFrom(mac)));
+    Frame f = frame(0, 7, 1, "an envelope's middle");
+    ByteString mac = ByteString.copyFrom(Identity.frameMac(p, 1, f));
+    assertTrue(Identity.same(Identity.frameMac(q, 1, f), mac), "both ends derive the same MAC");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, frame(2, 7, 1, "an envelope's middle")), mac), "another sender id");
+    assertFalse(Identity.same(Identity.frameMac(q, 2, f), mac), "another receiver");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, frame(0, 8, 1, "an envelope's middle")), mac), "another transfer");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, frame(0, 7, 0, "an envelope's middle")), mac), "another index");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, f.toBuilder().setTotalBytes(3001).build()), mac), "another size");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, f.toBuilder().addParts(1).addParts(2999).build()), mac), "parts");
+    assertFalse(Identity.same(Identity.frameMac(q, 1, frame(0, 7, 1, "an envelope's middlE")), mac), "another byte");
   }
 
   @Test
@@ -70,9 +77,9 @@ class IdentityTest {
     Identity a = node(keys, 0);
     Identity b = node(keys, 1);
     Identity c = node(keys, 2);
-    ByteString bytes = ByteString.copyFromUtf8("update");
-    byte[] real = Identity.frameMac(a.verify(ByteString.copyFrom(b.certificate()), "t"), 1, 0, 1, 6, List.of(), bytes);
-    byte[] forged = Identity.frameMac(c.verify(ByteString.copyFrom(a.certificate()), "t"), 1, 0, 1, 6, List.of(), bytes);
+    Frame f = frame(1, 1, 0, "update");
+    byte[] real = Identity.frameMac(a.verify(ByteString.copyFrom(b.certificate()), "t"), 0, f);
+    byte[] forged = Identity.frameMac(c.verify(ByteString.copyFrom(a.certificate()), "t"), 0, f);
     assertFalse(Identity.same(real, ByteString.copyFrom(forged)));
   }
 
