@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * MoDeST and DiLoCo on real clusters of separate JVMs on 127.0.0.1 over Artery TLS; a MoDeST
  * peer killed with kill -9 comes back from its checkpoint file, under the same contract as a
- * simulated restart.
+ * simulated restart; the survivors of a killed DiLoCo replica finish without it, and those of a
+ * killed reducer stop with one line within a bounded time.
  */
 class ClusterDlTest {
 
@@ -85,6 +86,71 @@ class ClusterDlTest {
       }
     }
     assertTrue(finals >= 1, "some live peer aggregated the final round");
+  }
+
+  /** Long enough (1,000 outer rounds of a few ms) that the kill lands mid-run; a short sync timeout. */
+  static final String[] DILOCO_LONG = {"--set", "diloco.total-steps=12000", "--set", "diloco.sync-timeout-s=3",
+      "--set", "server.eval-every=100"};
+
+  private List<Process> dilocoReplicas(Members m, Path keys, int base) throws Exception {
+    assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "3").exitCode());
+    List<Process> replicas = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      List<String> args = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/diloco.conf").toString(),
+          "--role", "replica", "--id", Integer.toString(r), "--out", dir.resolve("replica-" + r).toString(), "--keys",
+          keys.toString(), "--set", "cluster.base-port=" + base));
+      args.addAll(List.of(DILOCO_LONG));
+      replicas.add(m.start(dir.resolve("replica-" + r + ".log"), args.toArray(String[]::new)));
+    }
+    Members.awaitLog(dir.resolve("replica-0.log"), "outer round 1 done", 120);
+    return replicas;
+  }
+
+  @Test
+  void theSurvivorsOfAKilledDilocoReplicaFinishWithoutIt() throws Exception {
+    try (Members m = new Members()) {
+      List<Process> replicas = dilocoReplicas(m, dir.resolve("keys"), Members.freeBasePort(3));
+      replicas.get(2).destroyForcibly();
+      assertEquals(137, Members.await(replicas.get(2), 30), "killed");
+      for (int r = 0; r < 2; r++) {
+        Path log = dir.resolve("replica-" + r + ".log");
+        int code;
+        try {
+          code = Members.await(replicas.get(r), 240);
+        } catch (AssertionError e) {
+          throw new AssertionError("replica " + r + ": " + e.getMessage() + "\n" + Files.readString(log), e);
+        }
+        assertEquals(0, code, "replica " + r + ":\n" + Files.readString(log));
+      }
+      String host = Files.readString(dir.resolve("replica-0.log"));
+      assertTrue(host.contains("no gradient from replica(s) [2]"), host);
+    }
+    JsonNode host = ClusterFlTest.json(dir.resolve("replica-0/summary.json"));
+    assertEquals("completed", host.get("status").asText());
+    assertEquals(1000, host.get("final_round").asInt());
+    assertEquals(64, host.get("final_model_sha256").asText().length());
+    assertEquals("completed", ClusterFlTest.json(dir.resolve("replica-1/summary.json")).get("status").asText());
+  }
+
+  @Test
+  void theReplicasOfAKilledReducerStopWithOneLineWithinBoundedTime() throws Exception {
+    try (Members m = new Members()) {
+      List<Process> replicas = dilocoReplicas(m, dir.resolve("keys"), Members.freeBasePort(3));
+      replicas.get(0).destroyForcibly(); // replica 0's JVM hosts the reducer
+      assertEquals(137, Members.await(replicas.get(0), 30), "killed");
+      long t0 = System.nanoTime();
+      for (int r = 1; r < 3; r++) {
+        int code = Members.await(replicas.get(r), 120);
+        String log = Files.readString(dir.resolve("replica-" + r + ".log"));
+        assertEquals(1, code, log);
+        JsonNode s = ClusterFlTest.json(dir.resolve("replica-" + r + "/summary.json"));
+        assertEquals("failed", s.get("status").asText());
+        assertTrue(s.get("reason").asText().contains("got no average for fragment 0 sync"), s.toString());
+        assertTrue(s.get("reason").asText().contains("the reducer is gone or stalled"), s.toString());
+      }
+      // 3 x the 3 s timeout after the last average, not cluster.run-timeout-s (an hour).
+      assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "the survivors stopped within a minute");
+    }
   }
 
   @Test

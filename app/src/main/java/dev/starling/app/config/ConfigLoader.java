@@ -360,7 +360,8 @@ public final class ConfigLoader {
     return new SimConfig.Diloco(c.integer("diloco.replicas", 1, 10_000), h, total, p,
         "strided".equals(c.choice("diloco.pattern", "strided", "sequential")), tau,
         c.number("diloco.mix", 0, false, 1), c.number("diloco.outer-lr", 0, true, 1e3),
-        c.number("diloco.outer-momentum", 0, false, 0.999999), c.integer("diloco.batch-size", 1, 1_000_000));
+        c.number("diloco.outer-momentum", 0, false, 0.999999), c.integer("diloco.batch-size", 1, 1_000_000),
+        c.number("diloco.sync-timeout-s", 0, true, 86_400));
   }
 
   private static Path optionalPath(String s) {

@@ -23,7 +23,7 @@ public record SimConfig(
   /** (Streaming) DiLoCo settings. */
   public record Diloco(
       int replicas, int innerSteps, long totalSteps, int fragments, boolean strided, int overlap, double mix,
-      double outerLr, double outerMomentum, int batchSize) {}
+      double outerLr, double outerMomentum, int batchSize, double syncTimeoutSeconds) {}
 
   /** MoDeST protocol settings (modest.md section 1.10). */
   public record Modest(

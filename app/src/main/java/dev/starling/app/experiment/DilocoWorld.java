@@ -71,7 +71,7 @@ public final class DilocoWorld {
     Model model = pool.newModel(Seeds.derive(cfg.seed(), 8, r));
     return DilocoReplica.create(ports, new DilocoReplica.Setup(m, schedule, d.totalSteps(), d.batchSize(),
         (float) d.outerLr(), (float) d.outerMomentum(), model, initial, data.train(), parts[r], codec,
-        Seeds.derive(cfg.seed(), 5), listener, pool.trainingFlopsPerSample()));
+        Seeds.derive(cfg.seed(), 5), listener, pool.trainingFlopsPerSample(), syncTimeout()));
   }
 
   public Behavior<DilocoReducer.Command> reducer(NodePorts ports, DilocoListener listener) {
@@ -82,6 +82,10 @@ public final class DilocoWorld {
     }
     return DilocoReducer.create(ports, new DilocoReducer.Setup(ids, schedule, rounds, (float) d.outerLr(),
         (float) d.outerMomentum(), initial, codec, pool, test, cfg.server().evalEvery(), Seeds.derive(cfg.seed(), 6),
-        listener));
+        listener, syncTimeout()));
+  }
+
+  private java.time.Duration syncTimeout() {
+    return java.time.Duration.ofNanos(Math.round(cfg.diloco().syncTimeoutSeconds() * 1e9));
   }
 }

@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The deterministic quantized reduce of Streaming DiLoCo (diloco.md section 2.7): for each
@@ -31,14 +32,22 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * bytes to every replica. It keeps its own copy of the outer parameters (applying the same outer
  * step to the same decoded bytes), evaluates it after every full round, and counts the bytes of
  * each sync.
+ *
+ * <p>A sync waits at most {@code syncTimeout} after its first gradient for the others. Replicas
+ * still missing then are left out of it and, from then on, counted as gone: later syncs reduce as
+ * soon as the remaining replicas sent, so the survivors of a dead replica go on with one line in
+ * the log instead of a silent hour. A gone replica that sends a current gradient counts again.
  */
 public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command> {
 
   /** What the reducer reacts to. */
-  public sealed interface Command permits Delivered, Evaluated {}
+  public sealed interface Command permits Delivered, Evaluated, SyncTimeout {}
 
   /** A network message. */
   public record Delivered(Inbound inbound) implements Command {}
+
+  /** The wait for the gradients of one (fragment, sync) is over. */
+  private record SyncTimeout(long key) implements Command {}
 
   private record Evaluated(int round, Evaluation evaluation, double trainLoss, long bytes, Throwable failure)
       implements Command {}
@@ -46,7 +55,8 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
   /** What the reducer needs. */
   public record Setup(
       int[] replicas, DilocoSchedule schedule, long rounds, float outerLr, float outerMomentum, float[] initialParams,
-      Codec codec, ModelPool models, Dataset testData, int evalEvery, long seed, DilocoListener listener) {}
+      Codec codec, ModelPool models, Dataset testData, int evalEvery, long seed, DilocoListener listener,
+      java.time.Duration syncTimeout) {}
 
   private final NodePorts ports;
   private final Setup s;
@@ -56,16 +66,20 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
   private final Map<Long, Map<Integer, OuterGradient>> pending = new HashMap<>(); // key: fragment * 2^40 + sync
   private final Map<Long, Long> bytesIn = new HashMap<>();
   private final long[] completedSyncs;
+  private final TimerScheduler<Command> timers;
+  /** Replicas left out of a sync for sending nothing in time, and not heard from since. */
+  private final java.util.SortedSet<Integer> gone = new java.util.TreeSet<>();
   private int roundsReported;
   private double roundLoss;
   private long roundBytes;
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
-    return Behaviors.setup(ctx -> new DilocoReducer(ctx, ports, setup));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DilocoReducer(ctx, timers, ports, setup)));
   }
 
-  private DilocoReducer(ActorContext<Command> ctx, NodePorts ports, Setup setup) {
+  private DilocoReducer(ActorContext<Command> ctx, TimerScheduler<Command> timers, NodePorts ports, Setup setup) {
     super(ctx);
+    this.timers = timers;
     this.ports = ports;
     this.s = setup;
     this.global = setup.initialParams().clone();
@@ -84,6 +98,7 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     return newReceiveBuilder()
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Evaluated.class, this::onEvaluated)
+        .onMessage(SyncTimeout.class, this::onSyncTimeout)
         .build();
   }
 
@@ -108,6 +123,11 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
       getContext().getLog().warn("reducer dropped a stale gradient (fragment {}, sync {}) from {}", p, sync, from);
       return this;
     }
+    if (sync > completedSyncs[p] + 1) { // a replica sends sync k + 1 only after it applied the average of k
+      getContext().getLog().warn("reducer dropped a gradient ahead of the reduce (fragment {}, sync {}; expected {}) from {}",
+          p, sync, completedSyncs[p] + 1, from);
+      return this;
+    }
     try {
       Tensors.decode(g.getDelta(), fragIdx[p].length);
     } catch (InvalidMessageException e) {
@@ -115,15 +135,57 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
       return this;
     }
     long key = ((long) p << 40) | g.getSync();
+    if (!pending.containsKey(key)) {
+      timers.startSingleTimer(key, new SyncTimeout(key), s.syncTimeout());
+    }
     pending.computeIfAbsent(key, k -> new TreeMap<>()).put(from, g);
     bytesIn.merge(key, (long) env.getSerializedSize(), Long::sum);
-    if (pending.get(key).size() == s.replicas().length) {
-      reduce(p, g.getSync(), key);
+    if (gone.remove(from)) {
+      getContext().getLog().warn("reducer: replica {} is back (fragment {}, sync {}); waiting for it again", from, p, sync);
     }
+    reduceComplete();
+    return this;
+  }
+
+  /** Reduces every pending sync that has the gradient of each replica not gone, in key order. */
+  private void reduceComplete() {
+    for (long key : new java.util.TreeSet<>(pending.keySet())) {
+      Map<Integer, OuterGradient> got = pending.get(key);
+      boolean all = true;
+      for (int r : s.replicas()) {
+        all &= got.containsKey(r) || gone.contains(r);
+      }
+      int p = (int) (key >>> 40);
+      long sync = key & ((1L << 40) - 1);
+      if (all && sync == completedSyncs[p] + 1) {
+        reduce(p, sync, key);
+      }
+    }
+  }
+
+  private Behavior<Command> onSyncTimeout(SyncTimeout t) {
+    Map<Integer, OuterGradient> got = pending.get(t.key());
+    int p = (int) (t.key() >>> 40);
+    long sync = t.key() & ((1L << 40) - 1);
+    if (got == null || sync != completedSyncs[p] + 1) {
+      return this; // reduced meanwhile, or an earlier sync of its fragment is still open (its own timer runs)
+    }
+    java.util.List<Integer> missing = new java.util.ArrayList<>();
+    for (int r : s.replicas()) {
+      if (!got.containsKey(r)) {
+        missing.add(r);
+      }
+    }
+    gone.addAll(missing);
+    getContext().getLog().warn("reducer: no gradient from replica(s) {} for fragment {} sync {} within {} s"
+        + " (diloco.sync-timeout-s); going on with the {} that sent, and no longer waiting for them", missing, p, sync,
+        s.syncTimeout().toMillis() / 1000.0, got.size());
+    reduceComplete();
     return this;
   }
 
   private void reduce(int p, long sync, long key) {
+    timers.cancel(key);
     Map<Integer, OuterGradient> grads = pending.remove(key);
     int len = fragIdx[p].length;
     float[] acc = new float[len];
@@ -145,7 +207,7 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     OuterAverage avg = OuterAverage.newBuilder().setFragment(p).setSync(sync).setAverage(bytes)
         .setParticipants(grads.size()).build();
     long out = 0;
-    for (int r : s.replicas()) {
+    for (int r : s.replicas()) { // the gone too: a late replica applies the average of the sync it is in
       Envelope.Builder e = Envelope.newBuilder().setOuterAverage(avg);
       out += e.setSender(ports.id()).build().getSerializedSize();
       ports.network().send(r, Envelope.newBuilder().setOuterAverage(avg));

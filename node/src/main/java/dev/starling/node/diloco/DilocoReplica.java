@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * A (Streaming) DiLoCo replica (Douillard et al. 2023, 2025): inner AdamW steps on its own shard
@@ -33,11 +34,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * reducer's average with outer Nesterov to its saved copy of the global parameters and merges the
  * fragment into its local parameters with weight {@code alpha}. Training runs in compute jobs
  * that stop exactly at the next send or apply step.
+ *
+ * <p>A replica blocked on an average waits at most three times {@code syncTimeout} (the reducer
+ * waits one for the slowest replica): then the reducer is gone or stalled, and the replica fails
+ * with one line saying so rather than waiting for the run's timeout.
  */
 public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command> {
 
   /** What a replica reacts to. */
-  public sealed interface Command permits Start, Delivered, StepsDone {}
+  public sealed interface Command permits Start, Delivered, StepsDone, AverageTimeout {}
 
   /** Begin training. */
   public record Start() implements Command {}
@@ -45,13 +50,16 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   /** A network message. */
   public record Delivered(Inbound inbound) implements Command {}
 
+  /** The wait for the average of {@code fragment}'s sync {@code sync} is over. */
+  private record AverageTimeout(int fragment, long sync) implements Command {}
+
   private record StepsDone(long upTo, double loss, Throwable failure) implements Command {}
 
   /** What a replica needs. */
   public record Setup(
       int reducer, DilocoSchedule schedule, long totalSteps, int batchSize, float outerLr, float outerMomentum,
       Model model, float[] initialParams, Dataset data, int[] indices, Codec codec, long seed, DilocoListener listener,
-      double flopsPerSample) {}
+      double flopsPerSample, java.time.Duration syncTimeout) {}
 
   private record InFlight(long sync, long applyAt) {}
 
@@ -64,6 +72,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   private final long[] syncs;
   private final Map<Integer, InFlight> inflight = new TreeMap<>();
   private final Map<Integer, Map<Long, float[]>> arrived = new HashMap<>();
+  private final TimerScheduler<Command> timers;
   private long t;
   private boolean training;
   private boolean done;
@@ -71,11 +80,12 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   private long lossSteps;
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
-    return Behaviors.setup(ctx -> new DilocoReplica(ctx, ports, setup));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DilocoReplica(ctx, timers, ports, setup)));
   }
 
-  private DilocoReplica(ActorContext<Command> ctx, NodePorts ports, Setup setup) {
+  private DilocoReplica(ActorContext<Command> ctx, TimerScheduler<Command> timers, NodePorts ports, Setup setup) {
     super(ctx);
+    this.timers = timers;
     this.ports = ports;
     this.s = setup;
     this.n = setup.initialParams().length;
@@ -98,6 +108,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
         .onMessage(Start.class, m -> advance())
         .onMessage(StepsDone.class, this::onSteps)
         .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(AverageTimeout.class, this::onAverageTimeout)
         .build();
   }
 
@@ -112,12 +123,15 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       applyDue();
       if (inflight.isEmpty()) {
         finish();
+      } else {
+        awaitAverage();
       }
       return this;
     }
     // Blocked: an apply is due now and its average has not arrived.
     for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
       if (e.getValue().applyAt() <= t) {
+        awaitAverage();
         return this;
       }
     }
@@ -204,6 +218,31 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     return advance();
   }
 
+  /** Starts the bounded wait for the first due average (one wait at a time; an apply ends it). */
+  private void awaitAverage() {
+    if (timers.isTimerActive("average")) {
+      return;
+    }
+    for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
+      if (e.getValue().applyAt() <= t) {
+        timers.startSingleTimer("average", new AverageTimeout(e.getKey(), e.getValue().sync()), s.syncTimeout().multipliedBy(3));
+        return;
+      }
+    }
+  }
+
+  private Behavior<Command> onAverageTimeout(AverageTimeout a) {
+    InFlight f = inflight.get(a.fragment());
+    if (f == null || f.sync() != a.sync()) {
+      awaitAverage(); // that one came; wait for the next one due, if any
+      return this;
+    }
+    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+        "replica %d got no average for fragment %d sync %d from the reducer (node %d) within %.0f s"
+            + " (3 x diloco.sync-timeout-s): the reducer is gone or stalled, and DiLoCo cannot go on without it",
+        ports.id(), a.fragment(), a.sync(), s.reducer(), s.syncTimeout().multipliedBy(3).toMillis() / 1000.0));
+  }
+
   /** Applies every in-flight fragment whose step has come and whose average is here. */
   private void applyDue() {
     var it = inflight.entrySet().iterator();
@@ -220,6 +259,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       }
       arrived.get(p).remove(f.sync());
       it.remove();
+      timers.cancel("average");
       apply(p, f.sync(), avg);
     }
   }

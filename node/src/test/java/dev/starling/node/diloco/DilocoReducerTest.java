@@ -45,7 +45,7 @@ class DilocoReducerTest {
       }
     };
     var setup = new DilocoReducer.Setup(new int[] {0, 1}, SCHEDULE, 2, LR, MU, new float[P], Codecs.of("fp32", 0, false),
-        RoleFixtures.models(), RoleFixtures.testData(), 1, 3, listener);
+        RoleFixtures.models(), RoleFixtures.testData(), 1, 3, listener, java.time.Duration.ofSeconds(60));
     return new ScriptedRuntime<>(REDUCER, ports -> DilocoReducer.create(ports, setup));
   }
 
@@ -74,6 +74,38 @@ class DilocoReducerTest {
     assertEquals(sync, a.getSync());
     assertEquals(2, a.getParticipants());
     return a;
+  }
+
+  @Test
+  void aSyncGoesOnWithoutAReplicaSilentPastTheTimeoutAndLaterSyncsDoNotWaitForIt() {
+    var rt = reducer();
+    rt.deliver(0, gradient(0, 2, 3f)); // ahead of fragment 0's reduce (sync 1 is next)
+    assertTrue(rt.log().stream().anyMatch(l -> l.contains("ahead of the reduce")), rt.log().toString());
+    assertTrue(rt.pendingTimers().isEmpty(), "nothing is held for it");
+    rt.deliver(0, gradient(0, 1, 2f));
+    assertTrue(rt.takeSent().isEmpty());
+    assertEquals(1, rt.pendingTimers().size(), "the sync's wait started with its first gradient");
+    assertTrue(rt.fire(rt.pendingTimers().get(0)));
+    List<ScriptedRuntime.Sent> sent = rt.takeSent();
+    assertEquals(List.of(0, 1), sent.stream().map(ScriptedRuntime.Sent::to).toList(), "the late replica gets it too");
+    OuterAverage a = sent.get(0).envelope().getOuterAverage();
+    assertEquals(1, a.getParticipants());
+    float[] twos = new float[len(0)];
+    Arrays.fill(twos, 2f);
+    assertArrayEquals(twos, Tensors.decode(a.getAverage(), len(0)), 0f, "the average of the replicas that sent");
+    assertTrue(rt.log().stream().anyMatch(l -> l.contains("no gradient from replica(s) [1] for fragment 0 sync 1")),
+        rt.log().toString());
+
+    rt.deliver(0, gradient(1, 1, 1f));
+    assertEquals(1, rt.takeSent().get(0).envelope().getOuterAverage().getParticipants(),
+        "replica 1 is no longer waited for");
+    rt.deliver(1, gradient(0, 1, 9f)); // late: its sync is done
+    assertTrue(rt.takeSent().isEmpty());
+    // Replica 1 catches up: it counts again from its next current gradient.
+    rt.deliver(1, gradient(0, 2, 1f));
+    assertTrue(rt.takeSent().isEmpty(), "back: the sync waits for replica 0 as well");
+    rt.deliver(0, gradient(0, 2, 3f));
+    assertEquals(2, averageSent(rt, 0, 2).getParticipants());
   }
 
   @Test

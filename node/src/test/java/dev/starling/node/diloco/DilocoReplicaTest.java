@@ -23,6 +23,7 @@ class DilocoReplicaTest {
   static final int P = RoleFixtures.PARAMS;
   static final float LR = 0.7f;
   static final float MU = 0.9f;
+  static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(10);
 
   final List<String> applied = new ArrayList<>();
   final List<Integer> finished = new ArrayList<>();
@@ -47,7 +48,8 @@ class DilocoReplicaTest {
     };
     Model model = RoleFixtures.models().newModel(1);
     var setup = new DilocoReplica.Setup(REDUCER, new DilocoSchedule(2, 1, 0, 0, true), 4, 2, LR, MU, model, new float[P],
-        RoleFixtures.testData(), new int[] {0, 1, 2, 3}, Codecs.of("fp32", 0, false), 9, listener, 1.0);
+        RoleFixtures.testData(), new int[] {0, 1, 2, 3}, Codecs.of("fp32", 0, false), 9, listener, 1.0,
+        TIMEOUT);
     return new ScriptedRuntime<>(ME, ports -> DilocoReplica.create(ports, setup));
   }
 
@@ -116,6 +118,22 @@ class DilocoReplicaTest {
     assertEquals(1, applied.size());
   }
 
+  @Test
+  void aReplicaWithNoAverageInTimeFailsWithOneLineNamingTheReducer() {
+    var rt = replica();
+    rt.tell(new DilocoReplica.Start());
+    trainAndSend(rt, 1);
+    assertEquals(List.of("average"), rt.pendingTimers(), "blocked on the average: the wait is bounded");
+    rt.deliver(REDUCER, average(0, 1, RoleFixtures.filled(0.5f)));
+    assertTrue(rt.pendingTimers().isEmpty(), "the average came: no wait runs while it trains");
+    trainAndSend(rt, 2);
+    assertTrue(rt.timerPending("average"));
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> rt.fire("average"));
+    assertTrue(e.getMessage().contains("replica 0 got no average for fragment 0 sync 2 from the reducer (node 2) within 30 s"),
+        e.getMessage());
+  }
+
   private static Envelope outerGradient() {
     return Envelope.newBuilder().setOuterGradient(OuterGradient.newBuilder().setFragment(0).setSync(1)
         .setDelta(Tensors.fp32(new float[P]))).build();
@@ -126,7 +144,7 @@ class DilocoReplicaTest {
     var rt = replica();
     rt.tell(new DilocoReplica.Start());
     long warned = new dev.starling.node.wire.EnvelopeFuzzer(106, P, List.of(average(0, 1, RoleFixtures.filled(0.1f)),
-        average(0, 2, RoleFixtures.filled(-0.1f)))).run(rt, 20_000, REDUCER, REDUCER, 1, ME, -1, 1000);
+        average(0, 2, RoleFixtures.filled(-0.1f)))).holding("average").run(rt, 20_000, REDUCER, REDUCER, 1, ME, -1, 1000);
     assertTrue(warned > 1000, "rejections are logged: " + warned);
     assertTrue(rt.alive());
   }
