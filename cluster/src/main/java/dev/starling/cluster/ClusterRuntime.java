@@ -63,6 +63,8 @@ public final class ClusterRuntime implements AutoCloseable {
   private final Routes routes;
   private final Outbox outbox;
   private final Traffic traffic = new Traffic();
+  /** Rejections by this member's roles: peers can cause them at will, so they are logged at a bounded rate. */
+  private final LogLimit roleRejections = new LogLimit(20, TimeUnit.SECONDS.toNanos(10));
   private final Map<Integer, AtomicReference<ActorRef<Inbound>>> inboxes = new ConcurrentHashMap<>();
   /** Local node id to its inline and bulk endpoints. */
   private final Map<Integer, List<ActorRef<Object>>> endpoints = new ConcurrentHashMap<>();
@@ -212,6 +214,12 @@ public final class ClusterRuntime implements AutoCloseable {
           receptionist.tell(Receptionist.register(inlineKey(id), endpoints.get(id).get(0).narrow()));
           receptionist.tell(Receptionist.register(bulkKey(id), endpoints.get(id).get(1).narrow()));
         }
+      }
+
+      @Override
+      public void rejected(int from, String format, Object... args) {
+        traffic.rejected.incrementAndGet();
+        roleRejections.warn(LOG, org.slf4j.helpers.MessageFormatter.arrayFormat(format, args).getMessage());
       }
     };
   }

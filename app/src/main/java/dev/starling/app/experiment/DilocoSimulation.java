@@ -115,6 +115,7 @@ public final class DilocoSimulation {
       extras.put("replicas", m);
       extras.put("fragments", d.fragments());
       extras.put("codec", codec.name());
+      extras.put("messages_rejected", sim.network().rejected());
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
           sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure, null, extras);
     }

@@ -163,6 +163,7 @@ public final class DlSimulation {
       x.put("bytes_model", sim.network().bytesModel());
       x.put("bytes_view", sim.network().bytesView());
       x.put("bytes_control", sim.network().bytesControl());
+      x.put("messages_rejected", sim.network().rejected());
       if (heapAtEnd >= 0) {
         x.put("heap_after_gc_bytes", heapAtEnd);
       }

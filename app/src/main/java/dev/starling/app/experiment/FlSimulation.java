@@ -86,7 +86,8 @@ public final class FlSimulation {
       }
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
-          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0], null);
+          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0],
+          java.util.Map.of("messages_rejected", sim.network().rejected()));
     }
   }
 }

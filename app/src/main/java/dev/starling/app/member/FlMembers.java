@@ -75,9 +75,10 @@ public final class FlMembers {
           rows.add(row);
           writer.row(row, r.invited(), r.aggregated());
           writer.federated(r);
-          m.say("round %d done: %d of %d invited aggregated (attempts %d)%s", r.round(), r.aggregated().size(),
+          m.say("round %d done: %d of %d invited aggregated (attempts %d)%s%s", r.round(), r.aggregated().size(),
               r.invited().size(), r.attempts(), r.evaluation() == null ? ""
-                  : String.format(Locale.ROOT, ", accuracy %.2f %%", 100 * r.evaluation().accuracy()));
+                  : String.format(Locale.ROOT, ", accuracy %.2f %%", 100 * r.evaluation().accuracy()),
+              st.rejected() == 0 ? "" : "; " + st.rejected() + " messages rejected so far");
         }
 
         @Override

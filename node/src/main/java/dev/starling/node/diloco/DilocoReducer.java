@@ -106,7 +106,7 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     Envelope env = d.inbound().envelope();
     int from = d.inbound().from();
     if (env.getBodyCase() != Envelope.BodyCase.OUTER_GRADIENT || java.util.Arrays.stream(s.replicas()).noneMatch(r -> r == from)) {
-      getContext().getLog().warn("reducer dropped {} from {}", env.getBodyCase(), from);
+      ports.network().rejected(from, "reducer dropped {} from {}", env.getBodyCase(), from);
       return this;
     }
     OuterGradient g = env.getOuterGradient();
@@ -114,24 +114,24 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     long sync = g.getSync();
     // Both fields are unsigned on the wire: compared as unsigned, 2^32-1 is no fragment and 2^64-1 no sync.
     if (Integer.compareUnsigned(p, fragIdx.length) >= 0 || Long.compareUnsigned(sync, s.rounds()) > 0) {
-      getContext().getLog().warn("reducer dropped an unknown gradient (fragment {}, sync {}; allowed fragments 0..{},"
+      ports.network().rejected(from, "reducer dropped an unknown gradient (fragment {}, sync {}; allowed fragments 0..{},"
           + " syncs 1..{}) from {}", Integer.toUnsignedString(p), Long.toUnsignedString(sync), fragIdx.length - 1,
           s.rounds(), from);
       return this;
     }
     if (sync <= completedSyncs[p]) {
-      getContext().getLog().warn("reducer dropped a stale gradient (fragment {}, sync {}) from {}", p, sync, from);
+      ports.network().rejected(from, "reducer dropped a stale gradient (fragment {}, sync {}) from {}", p, sync, from);
       return this;
     }
     if (sync > completedSyncs[p] + 1) { // a replica sends sync k + 1 only after it applied the average of k
-      getContext().getLog().warn("reducer dropped a gradient ahead of the reduce (fragment {}, sync {}; expected {}) from {}",
+      ports.network().rejected(from, "reducer dropped a gradient ahead of the reduce (fragment {}, sync {}; expected {}) from {}",
           p, sync, completedSyncs[p] + 1, from);
       return this;
     }
     try {
       Tensors.decode(g.getDelta(), fragIdx[p].length);
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("reducer dropped the gradient of replica {}: {}", from, e.getMessage());
+      ports.network().rejected(from, "reducer dropped the gradient of replica {}: {}", from, e.getMessage());
       return this;
     }
     long key = ((long) p << 40) | g.getSync();

@@ -189,20 +189,20 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
     if (env.getBodyCase() != Envelope.BodyCase.OUTER_AVERAGE || d.inbound().from() != s.reducer()) {
-      getContext().getLog().warn("replica {} dropped {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
+      ports.network().rejected(d.inbound().from(), "replica {} dropped {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
       return this;
     }
     OuterAverage a = env.getOuterAverage();
     int p = a.getFragment();
     if (Integer.compareUnsigned(p, fragIdx.length) >= 0) { // unsigned on the wire: 2^32-1 is not -1
-      getContext().getLog().warn("replica {} dropped an average for unknown fragment {}", ports.id(),
+      ports.network().rejected(d.inbound().from(), "replica {} dropped an average for unknown fragment {}", ports.id(),
           Integer.toUnsignedString(p));
       return this;
     }
     InFlight f = inflight.get(p);
     if (f == null || f.sync() != a.getSync()) {
       // Only the average of the sync in flight can come: the reducer needs this replica's gradient first.
-      getContext().getLog().warn("replica {} dropped an average for fragment {} sync {}, which is not in flight", ports.id(),
+      ports.network().rejected(d.inbound().from(), "replica {} dropped an average for fragment {} sync {}, which is not in flight", ports.id(),
           p, Long.toUnsignedString(a.getSync()));
       return this;
     }
@@ -210,7 +210,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     try {
       avg = Tensors.decode(a.getAverage(), fragIdx[p].length);
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("replica {} dropped an average: {}", ports.id(), e.getMessage());
+      ports.network().rejected(d.inbound().from(), "replica {} dropped an average: {}", ports.id(), e.getMessage());
       return this;
     }
     arrived.computeIfAbsent(p, k -> new HashMap<>()).put(a.getSync(), avg);

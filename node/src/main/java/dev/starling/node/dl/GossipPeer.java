@@ -149,7 +149,7 @@ public final class GossipPeer extends AbstractBehavior<PeerCommand> {
         mergeAndTrain(in);
       }
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("peer {} dropped a message from {}: {}", self, from, e.getMessage());
+      ports.network().rejected(from, "peer {} dropped a message from {}: {}", self, from, e.getMessage());
     }
     return this;
   }

@@ -268,7 +268,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
     if (from < 0 || from >= setup.nodes()) {
-      getContext().getLog().warn("peer {} dropped a message from unknown node {}", self, from);
+      ports.network().rejected(from, "peer {} dropped a message from unknown node {}", self, from);
       return this;
     }
     try {
@@ -278,10 +278,10 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
         case PONG -> onPong(from, env.getPong());
         case ADVERTISE -> onAdvertise(from, env.getAdvertise());
         case AGG_ACK -> onAggAck(from, env.getAggAck());
-        default -> getContext().getLog().warn("peer {} dropped unexpected {} from {}", self, env.getBodyCase(), from);
+        default -> ports.network().rejected(from, "peer {} dropped unexpected {} from {}", self, env.getBodyCase(), from);
       }
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("peer {} dropped a message from {}: {}", self, from, e.getMessage());
+      ports.network().rejected(from, "peer {} dropped a message from {}: {}", self, from, e.getMessage());
     }
     return this;
   }

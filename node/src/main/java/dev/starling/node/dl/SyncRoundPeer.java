@@ -213,7 +213,7 @@ public final class SyncRoundPeer extends AbstractBehavior<PeerCommand> {
         tryClose(false);
       }
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("peer {} dropped a message from {}: {}", self, from, e.getMessage());
+      ports.network().rejected(from, "peer {} dropped a message from {}: {}", self, from, e.getMessage());
     }
     return this;
   }

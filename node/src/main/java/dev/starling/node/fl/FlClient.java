@@ -95,7 +95,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
     if (d.inbound().from() != setup.server()) {
-      getContext().getLog().warn("client {} dropped a {} from node {}: only the server (node {}) gives it work", ports.id(),
+      ports.network().rejected(d.inbound().from(), "client {} dropped a {} from node {}: only the server (node {}) gives it work", ports.id(),
           env.getBodyCase(), d.inbound().from(), setup.server());
       return this;
     }
@@ -103,7 +103,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       return onEvaluateRequest(d.inbound().from(), env.getEvaluateRequest());
     }
     if (env.getBodyCase() != Envelope.BodyCase.TRAIN_REQUEST) {
-      getContext().getLog().warn("client {} dropped unexpected {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
+      ports.network().rejected(d.inbound().from(), "client {} dropped unexpected {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
       return this;
     }
     TrainRequest req = env.getTrainRequest();
@@ -114,7 +114,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       global = Tensors.decode(req.getModel(), numParams);
       config = RoundConfig.read(req, numParams);
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("client {} dropped train request from {}: {}", ports.id(), d.inbound().from(), e.getMessage());
+      ports.network().rejected(d.inbound().from(), "client {} dropped train request from {}: {}", ports.id(), d.inbound().from(), e.getMessage());
       return this;
     }
     int round = req.getRound();
@@ -141,7 +141,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     try {
       global = Tensors.decode(req.getModel(), setup.models().get().numParams());
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("client {} dropped evaluate request from {}: {}", ports.id(), server, e.getMessage());
+      ports.network().rejected(server, "client {} dropped evaluate request from {}: {}", ports.id(), server, e.getMessage());
       return this;
     }
     int round = req.getRound();

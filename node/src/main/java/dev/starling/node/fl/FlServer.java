@@ -288,7 +288,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       return onEvaluateResult(from, env.getEvaluateResult());
     }
     if (env.getBodyCase() != Envelope.BodyCase.MODEL_UPDATE) {
-      getContext().getLog().warn("server dropped unexpected {} from {}", env.getBodyCase(), from);
+      ports.network().rejected(from, "server dropped unexpected {} from {}", env.getBodyCase(), from);
       return this;
     }
     ModelUpdate u = env.getModelUpdate();
@@ -310,7 +310,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
             + " (allowed 1.." + Integer.MAX_VALUE + ")");
       }
     } catch (InvalidMessageException e) {
-      getContext().getLog().warn("server rejected an update from node {} for round {}: {}", from,
+      ports.network().rejected(from, "server rejected an update from node {} for round {}: {}", from,
           Integer.toUnsignedString(u.getRound()), e.getMessage());
       return this;
     }
@@ -393,7 +393,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private Behavior<Command> onEvaluateResult(int from, EvaluateResult r) {
     if (r.getNumSamples() > Integer.MAX_VALUE || !(r.getAccuracy() >= 0 && r.getAccuracy() <= 1)
         || !(r.getLoss() >= 0) || !Double.isFinite(r.getLoss())) {
-      getContext().getLog().warn("server rejected an evaluation from node {} for round {}: samples {}, accuracy {}, loss {}"
+      ports.network().rejected(from, "server rejected an evaluation from node {} for round {}: samples {}, accuracy {}, loss {}"
           + " (allowed 0.." + Integer.MAX_VALUE + ", [0, 1], finite >= 0)", from, Integer.toUnsignedString(r.getRound()),
           Long.toUnsignedString(r.getNumSamples()), r.getAccuracy(), r.getLoss());
       return this;

@@ -15,4 +15,12 @@ public interface Network {
 
   /** Where this node's incoming messages go; a role binds its adapter once, at start. */
   void bind(ActorRef<Inbound> inbox);
+
+  /**
+   * The role rejected a message this port delivered from node {@code from} (invalid, unexpected
+   * or stale) and applied nothing of it: the port logs it (at a bounded rate where peers can cause
+   * it at will) and counts it in the run's {@code messages_rejected}. {@code format} takes SLF4J
+   * {@code {}} arguments.
+   */
+  void rejected(int from, String format, Object... args);
 }

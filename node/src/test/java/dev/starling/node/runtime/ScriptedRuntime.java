@@ -31,6 +31,7 @@ public final class ScriptedRuntime<T> {
 
   private final int id;
   private final List<Sent> sent = new ArrayList<>();
+  private final List<String> rejections = new ArrayList<>();
   private final Deque<Runnable> jobs = new ArrayDeque<>();
   private final Map<Object, Effect.TimerScheduled<T>> timers = new LinkedHashMap<>();
   private final BehaviorTestKit<T> kit;
@@ -61,6 +62,11 @@ public final class ScriptedRuntime<T> {
           throw new IllegalStateException("inbox bound twice");
         }
         inbox = ref;
+      }
+
+      @Override
+      public void rejected(int from, String format, Object... args) {
+        rejections.add(org.slf4j.helpers.MessageFormatter.arrayFormat(format, args).getMessage());
       }
     };
     Compute compute = new Compute() {
@@ -169,13 +175,21 @@ public final class ScriptedRuntime<T> {
     return kit.isAlive();
   }
 
-  /** The role's log lines so far, as "LEVEL message". */
+  /** The role's log lines so far, as "LEVEL message", then its rejections (as WARN lines). */
   public List<String> log() {
     List<String> out = new ArrayList<>();
     for (CapturedLogEvent e : kit.getAllLogEntries()) {
       out.add(e.level() + " " + e.message());
     }
+    for (String r : rejections) {
+      out.add("WARN " + r);
+    }
     return out;
+  }
+
+  /** The messages the role rejected so far (what its port counted), in order. */
+  public List<String> rejections() {
+    return List.copyOf(rejections);
   }
 
   public int id() {

@@ -25,6 +25,9 @@ public final class SimNetwork {
   private final long[] seq;
   private final long[] uplinkFreeAt;
   private final long[] downlinkFreeAt;
+  /** Where the roles' rejections are logged (the simulated nodes are the project's own: rare, so not rate-limited). */
+  private static final org.slf4j.Logger REJECTIONS = org.slf4j.LoggerFactory.getLogger("dev.starling.node.rejections");
+  private long rejected;
   private long bytesUp;
   private long bytesDown;
   private long bytesOther;
@@ -56,6 +59,12 @@ public final class SimNetwork {
       @Override
       public void bind(ActorRef<Inbound> inbox) {
         inboxes.set(id, inbox);
+      }
+
+      @Override
+      public void rejected(int from, String format, Object... args) {
+        SimNetwork.this.rejected++;
+        REJECTIONS.warn(format, args);
       }
     };
   }
@@ -115,6 +124,11 @@ public final class SimNetwork {
 
   private static long nanos(double seconds) {
     return Math.round(seconds * 1e9);
+  }
+
+  /** Messages the roles rejected (invalid, unexpected or stale). */
+  public long rejected() {
+    return rejected;
   }
 
   public long bytesUp() {

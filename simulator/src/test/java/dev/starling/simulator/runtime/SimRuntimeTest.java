@@ -28,6 +28,9 @@ class SimRuntimeTest {
         if (msg instanceof Inbound in) {
           log.add(String.format(java.util.Locale.ROOT, "%d got round %d from %d at %.3f", ports.id(),
               in.envelope().getTrainRequest().getRound(), in.from(), ports.clock().nowSeconds()));
+          if (in.envelope().getTrainRequest().getRound() == 2) {
+            ports.network().rejected(in.from(), "node {} takes no round {}", ports.id(), 2);
+          }
           if (in.envelope().getTrainRequest().getRound() == 1) {
             timers.startSingleTimer("t", "timer", Duration.ofSeconds(2));
           }
@@ -69,6 +72,7 @@ class SimRuntimeTest {
           .setTrainRequest(TrainRequest.newBuilder().setRound(2)).build();
       assertEquals(reply.getSerializedSize(), sim.network().bytesUp());
       assertEquals(2, sim.network().messages());
+      assertEquals(1, sim.network().rejected(), "a role's rejection is counted for the run's messages_rejected");
     }
   }
 
