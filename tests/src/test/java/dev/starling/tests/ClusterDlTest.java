@@ -31,38 +31,50 @@ class ClusterDlTest {
 
   @Test
   void aPeerKilledMidRunRestartsFromItsCheckpointAndTheRunCompletes() throws Exception {
+    killAndRestartPeer4("aggregated round 2 ", "resuming from its checkpoint: start 2");
+  }
+
+  /**
+   * The same for the serverless baselines: a D-PSGD, Epidemic Learning or gossip peer killed
+   * mid-run comes back from its saved model and round (or ticks), catches up with the others, and
+   * the run completes on every peer.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"dpsgd", "epidemic", "gossip"})
+  void aBaselinePeerKilledMidRunRestartsFromItsCheckpoint(String algorithm) throws Exception {
+    killAndRestartPeer4("round 20 done", "resuming from its checkpoint: start 2", "--set", "algorithm=" + algorithm,
+        "--set", "dl.topology=ring", "--set", "dl.fanout=2", "--set", "dl.round-deadline-s=2",
+        "--set", "dl.gossip-period-s=0.3");
+  }
+
+  private void killAndRestartPeer4(String progress, String resumed, String... extra) throws Exception {
     int base = Members.freeBasePort(5);
     Path keys = dir.resolve("keys");
     assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "5").exitCode());
     List<Process> peers = new ArrayList<>();
     try (Members m = new Members()) {
       for (int p = 0; p < 5; p++) {
-        peers.add(m.start(dir.resolve("peer-" + p + ".log"), "node", "--config",
-            Cli.CONFIGS.resolve("cluster/modest.conf").toString(), "--role", "peer", "--id", Integer.toString(p), "--out",
-            dir.resolve("peer-" + p).toString(), "--keys", keys.toString(), "--set", "cluster.base-port=" + base,
-            "--set", "rounds=" + ROUNDS, "--set", EPOCHS));
+        peers.add(m.start(dir.resolve("peer-" + p + ".log"), peerArgs(p, keys, base, extra)));
       }
-      // Whichever peer aggregates round 2 first: kill -9 peer 4 then.
+      // As soon as any peer logs the progress line: kill -9 peer 4 then.
       long end = System.nanoTime() + 180_000_000_000L;
       boolean seen = false;
       while (!seen && System.nanoTime() < end) {
         for (int p = 0; p < 5 && !seen; p++) {
           Path log = dir.resolve("peer-" + p + ".log");
-          seen = Files.exists(log) && Files.readString(log).contains("aggregated round 2 ");
+          seen = Files.exists(log) && Files.readString(log).contains(progress);
         }
         Thread.sleep(50);
       }
-      assertTrue(seen, "no peer aggregated round 2");
+      assertTrue(seen, "no peer logged '" + progress + "'");
       peers.get(4).destroyForcibly();
       assertEquals(137, Members.await(peers.get(4), 30), "killed");
       Path saved = dir.resolve("peer-4/checkpoint/node-4.pb");
       assertTrue(Files.isRegularFile(saved), "peer 4 saved its state before the kill");
       // The same member again: it continues from what it saved, as a restarted simulated peer does.
       Path log4 = dir.resolve("peer-4-restarted.log");
-      peers.set(4, m.start(log4, "node", "--config", Cli.CONFIGS.resolve("cluster/modest.conf").toString(), "--role", "peer",
-          "--id", "4", "--out", dir.resolve("peer-4").toString(), "--keys", keys.toString(), "--set",
-          "cluster.base-port=" + base, "--set", "rounds=" + ROUNDS, "--set", EPOCHS));
-      Members.awaitLog(log4, "resuming from its checkpoint: start 2", 120);
+      peers.set(4, m.start(log4, peerArgs(4, keys, base, extra)));
+      Members.awaitLog(log4, resumed, 120);
       for (int p = 0; p < 5; p++) {
         Path log = p == 4 ? log4 : dir.resolve("peer-" + p + ".log");
         int code;
@@ -86,6 +98,14 @@ class ClusterDlTest {
       }
     }
     assertTrue(finals >= 1, "some live peer aggregated the final round");
+  }
+
+  private String[] peerArgs(int p, Path keys, int base, String... extra) {
+    List<String> args = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/modest.conf").toString(),
+        "--role", "peer", "--id", Integer.toString(p), "--out", dir.resolve("peer-" + p).toString(), "--keys",
+        keys.toString(), "--set", "cluster.base-port=" + base, "--set", "rounds=" + ROUNDS, "--set", EPOCHS));
+    args.addAll(List.of(extra));
+    return args.toArray(String[]::new);
   }
 
   /** Long enough (1,000 outer rounds of a few ms) that the kill lands mid-run; a short sync timeout. */

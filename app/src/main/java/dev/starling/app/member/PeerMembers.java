@@ -43,6 +43,9 @@ public final class PeerMembers {
 
       @Override
       public void roundDone(int node, long round, float[] params, double trainLoss) {
+        if (!aggregates && round % 10 == 0) {
+          m.say("round %d done", round);
+        }
         if (!aggregates && round >= rounds && !done.isDone()) {
           finalModel(m, world, params, round, result);
           done.complete(RunDone.newBuilder().setRounds((int) round).build());
