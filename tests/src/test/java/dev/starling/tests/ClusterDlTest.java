@@ -76,14 +76,7 @@ class ClusterDlTest {
       peers.set(4, m.start(log4, peerArgs(4, keys, base, extra)));
       Members.awaitLog(log4, resumed, 120);
       for (int p = 0; p < 5; p++) {
-        Path log = p == 4 ? log4 : dir.resolve("peer-" + p + ".log");
-        int code;
-        try {
-          code = Members.await(peers.get(p), 240);
-        } catch (AssertionError e) {
-          throw new AssertionError("peer " + p + ": " + e.getMessage() + "\n" + Files.readString(log), e);
-        }
-        assertEquals(0, code, "peer " + p + ":\n" + Files.readString(log));
+        exitsZero(peers.get(p), p == 4 ? log4 : dir.resolve("peer-" + p + ".log"), "peer " + p);
       }
     }
     int finals = 0;
@@ -100,6 +93,17 @@ class ClusterDlTest {
     assertTrue(finals >= 1, "some live peer aggregated the final round");
   }
 
+  /** {@code p} exits 0 within 240 s; otherwise the failure shows its log. */
+  private static void exitsZero(Process p, Path log, String who) throws Exception {
+    int code;
+    try {
+      code = Members.await(p, 240);
+    } catch (AssertionError e) {
+      throw new AssertionError(who + ": " + e.getMessage() + "\n" + Files.readString(log), e);
+    }
+    assertEquals(0, code, who + ":\n" + Files.readString(log));
+  }
+
   private String[] peerArgs(int p, Path keys, int base, String... extra) {
     List<String> args = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/modest.conf").toString(),
         "--role", "peer", "--id", Integer.toString(p), "--out", dir.resolve("peer-" + p).toString(), "--keys",
@@ -112,18 +116,76 @@ class ClusterDlTest {
   static final String[] DILOCO_LONG = {"--set", "diloco.total-steps=12000", "--set", "diloco.sync-timeout-s=3",
       "--set", "server.eval-every=100"};
 
-  private List<Process> dilocoReplicas(Members m, Path keys, int base) throws Exception {
+  private List<Process> dilocoReplicas(Members m, Path keys, int base, String... extra) throws Exception {
     assertEquals(0, Cli.run("node", "keys", "--out", keys.toString(), "--nodes", "3").exitCode());
     List<Process> replicas = new ArrayList<>();
     for (int r = 0; r < 3; r++) {
-      List<String> args = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/diloco.conf").toString(),
-          "--role", "replica", "--id", Integer.toString(r), "--out", dir.resolve("replica-" + r).toString(), "--keys",
-          keys.toString(), "--set", "cluster.base-port=" + base));
-      args.addAll(List.of(DILOCO_LONG));
-      replicas.add(m.start(dir.resolve("replica-" + r + ".log"), args.toArray(String[]::new)));
+      replicas.add(m.start(dir.resolve("replica-" + r + ".log"), dilocoArgs(r, keys, base, extra)));
     }
     Members.awaitLog(dir.resolve("replica-0.log"), "outer round 1 done", 120);
     return replicas;
+  }
+
+  private String[] dilocoArgs(int r, Path keys, int base, String... extra) {
+    List<String> args = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/diloco.conf").toString(),
+        "--role", "replica", "--id", Integer.toString(r), "--out", dir.resolve("replica-" + r).toString(), "--keys",
+        keys.toString(), "--set", "cluster.base-port=" + base));
+    args.addAll(List.of(DILOCO_LONG));
+    args.addAll(List.of(extra));
+    return args.toArray(String[]::new);
+  }
+
+  /** Every replica exits 0 and the reducer's host completes all 1,000 outer rounds. */
+  private void allCompleted(List<Process> replicas, String... logs) throws Exception {
+    for (int r = 0; r < 3; r++) {
+      exitsZero(replicas.get(r), dir.resolve(logs[r]), "replica " + r);
+    }
+    JsonNode host = ClusterFlTest.json(dir.resolve("replica-0/summary.json"));
+    assertEquals("completed", host.get("status").asText(), host.toString());
+    assertEquals(1000, host.get("final_round").asInt());
+    for (int r = 1; r < 3; r++) {
+      assertEquals("completed", ClusterFlTest.json(dir.resolve("replica-" + r + "/summary.json")).get("status").asText());
+    }
+  }
+
+  @Test
+  void aKilledDilocoReplicaRestartsAndRejoinsAtTheReducersState() throws Exception {
+    Path keys = dir.resolve("keys");
+    int base = Members.freeBasePort(3);
+    try (Members m = new Members()) {
+      List<Process> replicas = dilocoReplicas(m, keys, base);
+      replicas.get(2).destroyForcibly();
+      assertEquals(137, Members.await(replicas.get(2), 30), "killed");
+      assertTrue(Files.isRegularFile(dir.resolve("replica-2/checkpoint/node-2.pb")), "it saved that it started");
+      replicas.set(2, m.start(dir.resolve("replica-2-restarted.log"), dilocoArgs(2, keys, base)));
+      String log = Members.awaitLog(dir.resolve("replica-2-restarted.log"), "rejoining at the reducer's outer state", 120);
+      assertTrue(log.contains("restarted (start 2)"), log);
+      allCompleted(replicas, "replica-0.log", "replica-1.log", "replica-2-restarted.log");
+      String rejoined = Files.readString(dir.resolve("replica-2-restarted.log"));
+      assertTrue(rejoined.contains("replica 2 rejoins at step "), rejoined);
+    }
+  }
+
+  @Test
+  void aKilledReducerHostRestartsFromTheReducersCheckpointAndTheRunCompletes() throws Exception {
+    Path keys = dir.resolve("keys");
+    int base = Members.freeBasePort(3);
+    // Replicas send their gradient again after 2 x 10 s and give up after 4 x 10 s: time for
+    // the host's JVM to start again and the Split Brain Resolver to down its old incarnation.
+    String[] timeout = {"--set", "diloco.sync-timeout-s=10"};
+    try (Members m = new Members()) {
+      List<Process> replicas = dilocoReplicas(m, keys, base, timeout);
+      replicas.get(0).destroyForcibly(); // the reducer dies with replica 0's JVM
+      assertEquals(137, Members.await(replicas.get(0), 30), "killed");
+      assertTrue(Files.isRegularFile(dir.resolve("replica-0/checkpoint/node-3.pb")), "the reducer saved its state");
+      replicas.set(0, m.start(dir.resolve("replica-0-restarted.log"), dilocoArgs(0, keys, base, timeout)));
+      String log = Members.awaitLog(dir.resolve("replica-0-restarted.log"), "reducer resuming from its checkpoint", 120);
+      var done = java.util.regex.Pattern.compile("round (\\d+)").matcher(log.substring(log.indexOf("reducer resuming")));
+      assertTrue(done.find() && Integer.parseInt(done.group(1)) >= 1, log);
+      allCompleted(replicas, "replica-0-restarted.log", "replica-1.log", "replica-2.log");
+      String host = Files.readString(dir.resolve("replica-0-restarted.log"));
+      assertTrue(host.contains("replica 0 rejoins at step "), host);
+    }
   }
 
   @Test
@@ -133,14 +195,7 @@ class ClusterDlTest {
       replicas.get(2).destroyForcibly();
       assertEquals(137, Members.await(replicas.get(2), 30), "killed");
       for (int r = 0; r < 2; r++) {
-        Path log = dir.resolve("replica-" + r + ".log");
-        int code;
-        try {
-          code = Members.await(replicas.get(r), 240);
-        } catch (AssertionError e) {
-          throw new AssertionError("replica " + r + ": " + e.getMessage() + "\n" + Files.readString(log), e);
-        }
-        assertEquals(0, code, "replica " + r + ":\n" + Files.readString(log));
+        exitsZero(replicas.get(r), dir.resolve("replica-" + r + ".log"), "replica " + r);
       }
       String host = Files.readString(dir.resolve("replica-0.log"));
       assertTrue(host.contains("no gradient from replica(s) [2]"), host);

@@ -4,6 +4,8 @@ import dev.starling.app.experiment.DilocoWorld;
 import dev.starling.app.report.RunWriter;
 import dev.starling.node.diloco.DilocoListener;
 import dev.starling.node.diloco.DilocoReplica;
+import dev.starling.node.wire.proto.ReducerCheckpoint;
+import dev.starling.node.wire.proto.ReplicaCheckpoint;
 import dev.starling.node.wire.proto.RunDone;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +13,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A DiLoCo replica member; replica 0 also hosts the reducer (node M), which announces the end. */
+/**
+ * A DiLoCo replica member; replica 0 also hosts the reducer (node M), which announces the end.
+ * Restarted with the same {@code --out}, a replica rejoins at the reducer's outer state and the
+ * reducer continues from its checkpoint.
+ */
 public final class DilocoMembers {
 
   private DilocoMembers() {}
@@ -40,6 +46,11 @@ public final class DilocoMembers {
       }
 
       @Override
+      public void replicaRejoined(int replica, long step, long[] syncs) {
+        m.say("replica %d rejoins at step %d (syncs %s)", replica, step, java.util.Arrays.toString(syncs));
+      }
+
+      @Override
       public void finished(float[] global) {
         result.put("final_model_sha256", RunWriter.modelSha256(global));
         int r = ((Number) result.getOrDefault("final_round", 0)).intValue();
@@ -47,9 +58,16 @@ public final class DilocoMembers {
         done.complete(RunDone.newBuilder().setRounds(r).build());
       }
     };
-    var replica = runtime.spawn("node-" + id, world.replica(id, m.ports(id), listener));
+    var ports = m.ports(id);
+    ports.storage().load(ReplicaCheckpoint.parser()).ifPresent(cp -> m.say(
+        "restarted (start %d): rejoining at the reducer's outer state", cp.getIncarnation() + 2));
+    var replica = runtime.spawn("node-" + id, world.replica(id, ports, listener));
     if (host) {
-      runtime.spawn("node-" + reducer, world.reducer(m.ports(reducer), listener));
+      var reducerPorts = m.ports(reducer);
+      reducerPorts.storage().load(ReducerCheckpoint.parser()).ifPresent(cp -> m.say(
+          "reducer resuming from its checkpoint: syncs %s done, round %d", cp.getCompletedSyncsList(),
+          cp.getRoundsReported()));
+      runtime.spawn("node-" + reducer, world.reducer(reducerPorts, listener));
     }
     List<Integer> all = m.nodeIds();
     if (!runtime.awaitRoutes(all, m.startup())) {

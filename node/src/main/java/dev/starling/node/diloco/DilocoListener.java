@@ -17,6 +17,9 @@ public interface DilocoListener {
 
   void finished(float[] global);
 
+  /** A restarted replica took the reducer's outer state and goes on from inner step {@code step}. */
+  default void replicaRejoined(int replica, long step, long[] syncs) {}
+
   /** A replica has applied its last sync and stopped. */
   default void replicaFinished(int replica) {}
 }

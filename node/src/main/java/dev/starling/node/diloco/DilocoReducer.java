@@ -13,6 +13,8 @@ import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.OuterAverage;
 import dev.starling.node.wire.proto.OuterGradient;
+import dev.starling.node.wire.proto.OuterState;
+import dev.starling.node.wire.proto.ReducerCheckpoint;
 import dev.starling.node.wire.proto.Tensor;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,7 +38,13 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>A sync waits at most {@code syncTimeout} after its first gradient for the others. Replicas
  * still missing then are left out of it and, from then on, counted as gone: later syncs reduce as
  * soon as the remaining replicas sent, so the survivors of a dead replica go on with one line in
- * the log instead of a silent hour. A gone replica that sends a current gradient counts again.
+ * the log instead of a silent hour. A gone replica that sends a gradient counts again.
+ *
+ * <p>Durable state ({@link ReducerCheckpoint}): after each reduce, before its average goes out,
+ * the outer parameters, momentum, completed syncs and each fragment's last average. A restarted
+ * reducer continues from them: replicas send again the gradients it lost, and one that sends the
+ * gradient of a sync already reduced gets that sync's average again. A restarted replica asks for
+ * the outer state ({@code OuterStateRequest}) and gets each fragment's parameters and momentum.
  */
 public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command> {
 
@@ -69,6 +77,7 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
   private final TimerScheduler<Command> timers;
   /** Replicas left out of a sync for sending nothing in time, and not heard from since. */
   private final java.util.SortedSet<Integer> gone = new java.util.TreeSet<>();
+  private final OuterAverage[] lastAverage;
   private int roundsReported;
   private double roundLoss;
   private long roundBytes;
@@ -90,6 +99,8 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
       fragIdx[f] = setup.schedule().indices(f, global.length);
     }
     this.completedSyncs = new long[p];
+    this.lastAverage = new OuterAverage[p];
+    ports.storage().load(ReducerCheckpoint.parser()).ifPresent(this::restore);
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
   }
 
@@ -102,10 +113,84 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
         .build();
   }
 
+  /** Continues from what a previous incarnation saved (a checkpoint of another shape is refused in one line). */
+  private void restore(ReducerCheckpoint cp) {
+    if (cp.getVersion() != 1 || cp.getCompletedSyncsCount() != completedSyncs.length) {
+      throw new InvalidMessageException("reducer checkpoint of version " + cp.getVersion() + " with "
+          + cp.getCompletedSyncsCount() + " fragments (expected version 1, " + completedSyncs.length + " fragments)");
+    }
+    System.arraycopy(Tensors.decode(cp.getGlobal(), global.length), 0, global, 0, global.length);
+    System.arraycopy(Tensors.decode(cp.getMomentum(), momentum.length), 0, momentum, 0, momentum.length);
+    for (int p = 0; p < completedSyncs.length; p++) {
+      completedSyncs[p] = cp.getCompletedSyncs(p);
+    }
+    for (OuterAverage a : cp.getLastAveragesList()) {
+      if (Integer.compareUnsigned(a.getFragment(), lastAverage.length) >= 0) {
+        throw new InvalidMessageException("reducer checkpoint has an average for fragment " + a.getFragment());
+      }
+      lastAverage[a.getFragment()] = a;
+    }
+    roundsReported = cp.getRoundsReported();
+    roundLoss = cp.getRoundLoss();
+    roundBytes = cp.getRoundBytes();
+    getContext().getLog().info("reducer resumes from its checkpoint: syncs {} done, round {}",
+        java.util.Arrays.toString(completedSyncs), roundsReported);
+  }
+
+  private void save() {
+    ReducerCheckpoint.Builder cp = ReducerCheckpoint.newBuilder().setVersion(1).setGlobal(Tensors.fp32(global))
+        .setMomentum(Tensors.fp32(momentum)).setRoundsReported(roundsReported).setRoundLoss(roundLoss)
+        .setRoundBytes(roundBytes);
+    for (int p = 0; p < completedSyncs.length; p++) {
+      cp.addCompletedSyncs(completedSyncs[p]);
+      if (lastAverage[p] != null) {
+        cp.addLastAverages(lastAverage[p]);
+      }
+    }
+    ReducerCheckpoint built = cp.build(); // built now: the state changes after this returns
+    ports.storage().save(() -> built);
+  }
+
+  private boolean isReplica(int id) {
+    for (int r : s.replicas()) {
+      if (r == id) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A restarted replica rejoins: each fragment's outer parameters and momentum after its last completed sync. */
+  private void sendState(int to) {
+    for (int p = 0; p < fragIdx.length; p++) {
+      int[] idx = fragIdx[p];
+      float[] params = new float[idx.length];
+      float[] mom = new float[idx.length];
+      for (int j = 0; j < idx.length; j++) {
+        params[j] = global[idx[j]];
+        mom[j] = momentum[idx[j]];
+      }
+      ports.network().send(to, Envelope.newBuilder().setOuterState(OuterState.newBuilder().setFragment(p)
+          .setSync(completedSyncs[p]).setParams(Tensors.fp32(params)).setMomentum(Tensors.fp32(mom))));
+    }
+    if (gone.remove(to)) {
+      getContext().getLog().warn("reducer: replica {} is back; waiting for it again", to);
+    }
+    getContext().getLog().info("reducer: replica {} rejoins at syncs {}", to, java.util.Arrays.toString(completedSyncs));
+  }
+
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
     int from = d.inbound().from();
-    if (env.getBodyCase() != Envelope.BodyCase.OUTER_GRADIENT || java.util.Arrays.stream(s.replicas()).noneMatch(r -> r == from)) {
+    if (!isReplica(from)) {
+      ports.network().rejected(from, "reducer dropped {} from {}, which is no replica", env.getBodyCase(), from);
+      return this;
+    }
+    if (env.getBodyCase() == Envelope.BodyCase.OUTER_STATE_REQUEST) {
+      sendState(from);
+      return this;
+    }
+    if (env.getBodyCase() != Envelope.BodyCase.OUTER_GRADIENT) {
       ports.network().rejected(from, "reducer dropped {} from {}", env.getBodyCase(), from);
       return this;
     }
@@ -117,6 +202,14 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
       ports.network().rejected(from, "reducer dropped an unknown gradient (fragment {}, sync {}; allowed fragments 0..{},"
           + " syncs 1..{}) from {}", Integer.toUnsignedString(p), Long.toUnsignedString(sync), fragIdx.length - 1,
           s.rounds(), from);
+      return this;
+    }
+    if (sync == completedSyncs[p] && lastAverage[p] != null) {
+      // Late (left out after the timeout) or resent to a restarted reducer: its average again.
+      ports.network().send(from, Envelope.newBuilder().setOuterAverage(lastAverage[p]));
+      if (gone.remove(from)) {
+        getContext().getLog().warn("reducer: replica {} is back (fragment {}, sync {}); waiting for it again", from, p, sync);
+      }
       return this;
     }
     if (sync <= completedSyncs[p]) {
@@ -207,24 +300,30 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     OuterAverage avg = OuterAverage.newBuilder().setFragment(p).setSync(sync).setAverage(bytes)
         .setParticipants(grads.size()).build();
     long out = 0;
-    for (int r : s.replicas()) { // the gone too: a late replica applies the average of the sync it is in
-      Envelope.Builder e = Envelope.newBuilder().setOuterAverage(avg);
-      out += e.setSender(ports.id()).build().getSerializedSize();
-      ports.network().send(r, Envelope.newBuilder().setOuterAverage(avg));
+    for (int r : s.replicas()) {
+      out += Envelope.newBuilder().setOuterAverage(avg).setSender(ports.id()).build().getSerializedSize();
     }
     long syncBytes = bytesIn.remove(key) + out;
-    s.listener().syncBytes(p, sync, syncBytes);
     completedSyncs[p] = sync;
+    lastAverage[p] = avg;
     roundLoss += loss / grads.size() / fragIdx.length;
     roundBytes += syncBytes;
     long round = java.util.Arrays.stream(completedSyncs).min().orElse(0);
-    if (round > roundsReported) {
-      int r = (int) round;
+    boolean roundDone = round > roundsReported;
+    int r = (int) round;
+    double l = roundLoss;
+    long b = roundBytes;
+    if (roundDone) {
       roundsReported = r;
-      double l = roundLoss;
-      long b = roundBytes;
       roundLoss = 0;
       roundBytes = 0;
+    }
+    save(); // before the average goes out: a replica never gets ahead of what a restarted reducer knows
+    for (int rep : s.replicas()) { // the gone too: a late replica applies the average of the sync it is in
+      ports.network().send(rep, Envelope.newBuilder().setOuterAverage(avg));
+    }
+    s.listener().syncBytes(p, sync, syncBytes);
+    if (roundDone) {
       if (r % s.evalEvery() == 0 || r == s.rounds()) {
         float[] snapshot = global.clone();
         var self = getContext().getSelf();

@@ -12,6 +12,9 @@ import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Envelope;
 import dev.starling.node.wire.proto.OuterAverage;
 import dev.starling.node.wire.proto.OuterGradient;
+import dev.starling.node.wire.proto.OuterState;
+import dev.starling.node.wire.proto.OuterStateRequest;
+import dev.starling.node.wire.proto.ReplicaCheckpoint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -35,14 +38,20 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * fragment into its local parameters with weight {@code alpha}. Training runs in compute jobs
  * that stop exactly at the next send or apply step.
  *
- * <p>A replica blocked on an average waits at most three times {@code syncTimeout} (the reducer
- * waits one for the slowest replica): then the reducer is gone or stalled, and the replica fails
- * with one line saying so rather than waiting for the run's timeout.
+ * <p>A replica blocked on an average sends its gradient again after two {@code syncTimeout}s and
+ * after three (a restarted reducer lost what it was collecting; the reducer itself waits one for
+ * the slowest replica), and fails after four with one line saying the reducer is gone or stalled,
+ * rather than waiting for the run's timeout.
+ *
+ * <p>Durable state ({@link ReplicaCheckpoint}): that it started before. A restarted replica asks
+ * the reducer for the outer state, takes each fragment's outer parameters and momentum (the same
+ * bits the others hold) as its own and as its local model, and rejoins at the step after the last
+ * completed sync, with a fresh inner optimizer.
  */
 public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command> {
 
   /** What a replica reacts to. */
-  public sealed interface Command permits Start, Delivered, StepsDone, AverageTimeout {}
+  public sealed interface Command permits Start, Delivered, StepsDone, AverageTimeout, StateTimeout {}
 
   /** Begin training. */
   public record Start() implements Command {}
@@ -50,8 +59,11 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   /** A network message. */
   public record Delivered(Inbound inbound) implements Command {}
 
-  /** The wait for the average of {@code fragment}'s sync {@code sync} is over. */
-  private record AverageTimeout(int fragment, long sync) implements Command {}
+  /** The {@code tick}-th sync timeout while blocked on the average of {@code fragment}'s sync {@code sync}. */
+  private record AverageTimeout(int fragment, long sync, int tick) implements Command {}
+
+  /** The {@code tick}-th sync timeout while waiting for the reducer's outer state to rejoin. */
+  private record StateTimeout(int tick) implements Command {}
 
   private record StepsDone(long upTo, double loss, Throwable failure) implements Command {}
 
@@ -61,7 +73,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       Model model, float[] initialParams, Dataset data, int[] indices, Codec codec, long seed, DilocoListener listener,
       double flopsPerSample, java.time.Duration syncTimeout) {}
 
-  private record InFlight(long sync, long applyAt) {}
+  private record InFlight(long sync, long applyAt, OuterGradient sent) {}
 
   private final NodePorts ports;
   private final Setup s;
@@ -78,6 +90,8 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   private boolean done;
   private double lossSum;
   private long lossSteps;
+  /** While rejoining after a restart: the reducer's state per fragment as it arrives. */
+  private OuterState[] rejoin;
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DilocoReplica(ctx, timers, ports, setup)));
@@ -99,16 +113,33 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     this.syncs = new long[p];
     setup.model().setParams(global);
     setup.model().resetOptimizer();
+    var cp = ports.storage().load(ReplicaCheckpoint.parser());
+    long incarnation = cp.map(c -> c.getIncarnation() + 1).orElse(0L);
+    ports.storage().save(() -> ReplicaCheckpoint.newBuilder().setVersion(1).setIncarnation(incarnation).build());
+    if (cp.isPresent()) {
+      this.rejoin = new OuterState[p];
+    }
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Start.class, m -> advance())
+        .onMessage(Start.class, m -> rejoin == null ? advance() : askState(1))
         .onMessage(StepsDone.class, this::onSteps)
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(AverageTimeout.class, this::onAverageTimeout)
+        .onMessage(StateTimeout.class, t -> {
+          if (rejoin == null) {
+            return this;
+          }
+          if (t.tick() >= 4) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "replica %d, restarted, got no outer"
+                + " state from the reducer (node %d) within %.0f s (4 x diloco.sync-timeout-s): the reducer is gone or"
+                + " stalled", ports.id(), s.reducer(), s.syncTimeout().multipliedBy(4).toMillis() / 1000.0));
+          }
+          return askState(t.tick() + 1);
+        })
         .build();
   }
 
@@ -119,7 +150,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     }
     if (t >= s.totalSteps()) {
       // No more steps: whatever is in flight is applied as soon as its average arrives.
-      inflight.replaceAll((p, f) -> new InFlight(f.sync(), Math.min(f.applyAt(), t)));
+      inflight.replaceAll((p, f) -> new InFlight(f.sync(), Math.min(f.applyAt(), t), f.sent()));
       applyDue();
       if (inflight.isEmpty()) {
         finish();
@@ -183,11 +214,87 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     lossSteps = 0;
     ports.network().send(s.reducer(), Envelope.newBuilder().setOuterGradient(g));
     long applyAt = t >= s.totalSteps() ? t : t + s.schedule().overlap();
-    inflight.put(p, new InFlight(sync, applyAt));
+    inflight.put(p, new InFlight(sync, applyAt, g));
+  }
+
+  /** Asks the reducer for the outer state (again on each sync timeout, up to four). */
+  private Behavior<Command> askState(int tick) {
+    if (tick == 1) {
+      getContext().getLog().info("replica {} restarted: asking the reducer (node {}) for the outer state", ports.id(),
+          s.reducer());
+    }
+    ports.network().send(s.reducer(), Envelope.newBuilder().setOuterStateRequest(OuterStateRequest.getDefaultInstance()));
+    timers.startSingleTimer("state", new StateTimeout(tick), s.syncTimeout());
+    return this;
+  }
+
+  private Behavior<Command> onState(int from, OuterState st) {
+    int p = st.getFragment();
+    if (rejoin == null || Integer.compareUnsigned(p, fragIdx.length) >= 0
+        || Long.compareUnsigned(st.getSync(), s.totalSteps() / s.schedule().innerSteps()) > 0) {
+      ports.network().rejected(from, "replica {} dropped an outer state for fragment {} sync {}{}", ports.id(),
+          Integer.toUnsignedString(p), Long.toUnsignedString(st.getSync()), rejoin == null ? " (not rejoining)" : "");
+      return this;
+    }
+    float[] params;
+    float[] mom;
+    try {
+      params = Tensors.decode(st.getParams(), fragIdx[p].length);
+      mom = Tensors.decode(st.getMomentum(), fragIdx[p].length);
+    } catch (InvalidMessageException e) {
+      ports.network().rejected(from, "replica {} dropped an outer state: {}", ports.id(), e.getMessage());
+      return this;
+    }
+    rejoin[p] = st;
+    for (OuterState have : rejoin) {
+      if (have == null) {
+        return this;
+      }
+    }
+    // Every fragment's state is here. Completed syncs are a prefix of the send order (at most one
+    // fragment is in flight, and a replica blocks on it before the next send): k sends in all.
+    int fragments = fragIdx.length;
+    long k = 0;
+    for (OuterState have : rejoin) {
+      k += have.getSync();
+    }
+    for (int f = 0; f < fragments; f++) {
+      long expected = k > f ? (k - 1 - f) / fragments + 1 : 0;
+      if (rejoin[f].getSync() != expected) {
+        throw new IllegalStateException("replica " + ports.id() + " got an outer state whose syncs " + java.util.Arrays
+            .stream(rejoin).map(o -> Long.toString(o.getSync())).toList() + " are not a prefix of the schedule");
+      }
+    }
+    for (int f = 0; f < fragments; f++) {
+      float[] fp = Tensors.decode(rejoin[f].getParams(), fragIdx[f].length);
+      float[] fm = Tensors.decode(rejoin[f].getMomentum(), fragIdx[f].length);
+      for (int j = 0; j < fragIdx[f].length; j++) {
+        global[fragIdx[f][j]] = fp[j];
+        momentum[fragIdx[f][j]] = fm[j];
+      }
+      syncs[f] = rejoin[f].getSync();
+    }
+    t = k == 0 ? 0 : Math.min(k * s.schedule().period() + s.schedule().overlap(), s.totalSteps());
+    s.model().setParams(global);
+    s.model().resetOptimizer();
+    inflight.clear();
+    arrived.clear();
+    rejoin = null;
+    timers.cancel("state");
+    s.listener().replicaRejoined(ports.id(), t, syncs.clone());
+    return advance();
   }
 
   private Behavior<Command> onDelivered(Delivered d) {
     Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() == Envelope.BodyCase.OUTER_STATE && d.inbound().from() == s.reducer()) {
+      return onState(d.inbound().from(), env.getOuterState());
+    }
+    if (rejoin != null) {
+      ports.network().rejected(d.inbound().from(), "replica {} dropped {} from {}: rejoining", ports.id(), env.getBodyCase(),
+          d.inbound().from());
+      return this;
+    }
     if (env.getBodyCase() != Envelope.BodyCase.OUTER_AVERAGE || d.inbound().from() != s.reducer()) {
       ports.network().rejected(d.inbound().from(), "replica {} dropped {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
       return this;
@@ -225,7 +332,7 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     }
     for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
       if (e.getValue().applyAt() <= t) {
-        timers.startSingleTimer("average", new AverageTimeout(e.getKey(), e.getValue().sync()), s.syncTimeout().multipliedBy(3));
+        timers.startSingleTimer("average", new AverageTimeout(e.getKey(), e.getValue().sync(), 1), s.syncTimeout());
         return;
       }
     }
@@ -237,10 +344,17 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       awaitAverage(); // that one came; wait for the next one due, if any
       return this;
     }
-    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-        "replica %d got no average for fragment %d sync %d from the reducer (node %d) within %.0f s"
-            + " (3 x diloco.sync-timeout-s): the reducer is gone or stalled, and DiLoCo cannot go on without it",
-        ports.id(), a.fragment(), a.sync(), s.reducer(), s.syncTimeout().multipliedBy(3).toMillis() / 1000.0));
+    if (a.tick() >= 4) {
+      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+          "replica %d got no average for fragment %d sync %d from the reducer (node %d) within %.0f s"
+              + " (4 x diloco.sync-timeout-s): the reducer is gone or stalled, and DiLoCo cannot go on without it",
+          ports.id(), a.fragment(), a.sync(), s.reducer(), s.syncTimeout().multipliedBy(4).toMillis() / 1000.0));
+    }
+    if (a.tick() >= 2) { // a restarted reducer lost it; a live one takes the same gradient again
+      ports.network().send(s.reducer(), Envelope.newBuilder().setOuterGradient(f.sent()));
+    }
+    timers.startSingleTimer("average", new AverageTimeout(a.fragment(), a.sync(), a.tick() + 1), s.syncTimeout());
+    return this;
   }
 
   /** Applies every in-flight fragment whose step has come and whose average is here. */

@@ -31,6 +31,10 @@ class DilocoReducerTest {
   float[] finished;
 
   ScriptedRuntime<DilocoReducer.Command> reducer() {
+    return reducer(dev.starling.node.runtime.Storage.NONE);
+  }
+
+  ScriptedRuntime<DilocoReducer.Command> reducer(dev.starling.node.runtime.Storage storage) {
     DilocoListener listener = new DilocoListener() {
       @Override
       public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss, long bytes) {
@@ -46,7 +50,7 @@ class DilocoReducerTest {
     };
     var setup = new DilocoReducer.Setup(new int[] {0, 1}, SCHEDULE, 2, LR, MU, new float[P], Codecs.of("fp32", 0, false),
         RoleFixtures.models(), RoleFixtures.testData(), 1, 3, listener, java.time.Duration.ofSeconds(60));
-    return new ScriptedRuntime<>(REDUCER, ports -> DilocoReducer.create(ports, setup));
+    return new ScriptedRuntime<>(REDUCER, storage, ports -> DilocoReducer.create(ports, setup));
   }
 
   static int len(int fragment) {
@@ -99,13 +103,91 @@ class DilocoReducerTest {
     rt.deliver(0, gradient(1, 1, 1f));
     assertEquals(1, rt.takeSent().get(0).envelope().getOuterAverage().getParticipants(),
         "replica 1 is no longer waited for");
-    rt.deliver(1, gradient(0, 1, 9f)); // late: its sync is done
-    assertTrue(rt.takeSent().isEmpty());
-    // Replica 1 catches up: it counts again from its next current gradient.
+    rt.deliver(1, gradient(0, 1, 9f)); // late: its sync is done, so it gets that sync's average again
+    List<ScriptedRuntime.Sent> again = rt.takeSent();
+    assertEquals(List.of(1), again.stream().map(ScriptedRuntime.Sent::to).toList());
+    assertEquals(a, again.get(0).envelope().getOuterAverage());
+    // Replica 1 is alive: it counts again.
     rt.deliver(1, gradient(0, 2, 1f));
     assertTrue(rt.takeSent().isEmpty(), "back: the sync waits for replica 0 as well");
     rt.deliver(0, gradient(0, 2, 3f));
     assertEquals(2, averageSent(rt, 0, 2).getParticipants());
+  }
+
+  /** Round 1 on {@code rt}: both fragments reduced from both replicas. */
+  static void roundOne(ScriptedRuntime<DilocoReducer.Command> rt) {
+    for (int f = 0; f < 2; f++) {
+      rt.deliver(0, gradient(f, 1, 1f + f));
+      rt.deliver(1, gradient(f, 1, 3f));
+      averageSent(rt, f, 1);
+    }
+    rt.finishJobs();
+  }
+
+  @Test
+  void aRestartedReducerContinuesFromItsCheckpointWithTheSameOuterSteps() {
+    var straight = reducer();
+    roundOne(straight);
+    for (int f = 0; f < 2; f++) {
+      straight.deliver(0, gradient(f, 2, -1f));
+      straight.deliver(1, gradient(f, 2, 2f));
+      averageSent(straight, f, 2);
+    }
+    straight.finishJobs();
+    float[] expected = finished;
+    finished = null;
+    rounds.clear();
+
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    roundOne(reducer(storage)); // then killed
+    assertEquals(List.of(1), rounds);
+    rounds.clear();
+    var rt = reducer(storage);
+    assertTrue(rt.log().stream().anyMatch(l -> l.contains("reducer resumes from its checkpoint: syncs [1, 1] done, round 1")),
+        rt.log().toString());
+    // A replica that missed sync 1's average (sent just before the crash) sends its gradient again: the same average.
+    rt.deliver(1, gradient(1, 1, 3f));
+    List<ScriptedRuntime.Sent> again = rt.takeSent();
+    assertEquals(List.of(1), again.stream().map(ScriptedRuntime.Sent::to).toList());
+    assertEquals(1, again.get(0).envelope().getOuterAverage().getSync());
+    for (int f = 0; f < 2; f++) {
+      rt.deliver(0, gradient(f, 2, -1f));
+      rt.deliver(1, gradient(f, 2, 2f));
+      averageSent(rt, f, 2);
+    }
+    rt.finishJobs();
+    assertArrayEquals(expected, finished, 0f, "the restart changed no outer step");
+    assertEquals(List.of(2), rounds, "round 1 is not reported again");
+  }
+
+  @Test
+  void aRejoiningReplicaGetsEachFragmentsOuterParametersAndMomentum() {
+    var rt = reducer();
+    roundOne(rt);
+    rt.deliver(1, Envelope.newBuilder().setOuterStateRequest(
+        dev.starling.node.wire.proto.OuterStateRequest.getDefaultInstance()).build());
+    List<ScriptedRuntime.Sent> sent = rt.takeSent();
+    assertEquals(2, sent.size());
+    float[] global = new float[P];
+    float[] momentum = new float[P];
+    for (int f = 0; f < 2; f++) {
+      float[] avg = new float[len(f)];
+      Arrays.fill(avg, (1f + f + 3f) / 2);
+      OuterNesterov.step(global, momentum, SCHEDULE.indices(f, P), avg, LR, MU);
+    }
+    for (int f = 0; f < 2; f++) {
+      var st = sent.get(f).envelope().getOuterState();
+      assertEquals(1, sent.get(f).to());
+      assertEquals(f, st.getFragment());
+      assertEquals(1, st.getSync());
+      int[] idx = SCHEDULE.indices(f, P);
+      float[] p = Tensors.decode(st.getParams(), idx.length);
+      float[] m = Tensors.decode(st.getMomentum(), idx.length);
+      for (int j = 0; j < idx.length; j++) {
+        assertEquals(global[idx[j]], p[j], 0f);
+        assertEquals(momentum[idx[j]], m[j], 0f);
+      }
+    }
   }
 
   @Test
@@ -166,7 +248,12 @@ class DilocoReducerTest {
     assertTrue(rt.takeSent().isEmpty(), "nothing of replica 0 was accepted");
     rt.deliver(0, gradient(0, 1, 3f));
     averageSent(rt, 0, 1);
-    rt.deliver(1, gradient(0, 1, 9f)); // fragment 0, sync 1 is done
+    rt.deliver(1, gradient(0, 1, 9f)); // fragment 0, sync 1 is done: the same average again, to the sender alone
+    assertEquals(List.of(1), rt.takeSent().stream().map(ScriptedRuntime.Sent::to).toList());
+    rt.deliver(0, gradient(0, 2, 1f));
+    rt.deliver(1, gradient(0, 2, 1f));
+    averageSent(rt, 0, 2);
+    rt.deliver(1, gradient(0, 1, 9f)); // two syncs back
     assertTrue(rt.takeSent().isEmpty());
     assertTrue(rt.log().get(rt.log().size() - 1).contains("stale"), rt.log().toString());
   }

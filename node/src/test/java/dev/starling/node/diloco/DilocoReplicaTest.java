@@ -27,8 +27,13 @@ class DilocoReplicaTest {
 
   final List<String> applied = new ArrayList<>();
   final List<Integer> finished = new ArrayList<>();
+  final List<String> rejoined = new ArrayList<>();
 
   ScriptedRuntime<DilocoReplica.Command> replica() {
+    return replica(dev.starling.node.runtime.Storage.NONE);
+  }
+
+  ScriptedRuntime<DilocoReplica.Command> replica(dev.starling.node.runtime.Storage storage) {
     DilocoListener listener = new DilocoListener() {
       @Override
       public void roundCompleted(int round, Double accuracy, Double loss, float[] global, double trainLoss, long bytes) {}
@@ -42,6 +47,11 @@ class DilocoReplicaTest {
       }
 
       @Override
+      public void replicaRejoined(int replica, long step, long[] syncs) {
+        rejoined.add(replica + " at " + step + " " + java.util.Arrays.toString(syncs));
+      }
+
+      @Override
       public void replicaFinished(int replica) {
         finished.add(replica);
       }
@@ -50,7 +60,7 @@ class DilocoReplicaTest {
     var setup = new DilocoReplica.Setup(REDUCER, new DilocoSchedule(2, 1, 0, 0, true), 4, 2, LR, MU, model, new float[P],
         RoleFixtures.testData(), new int[] {0, 1, 2, 3}, Codecs.of("fp32", 0, false), 9, listener, 1.0,
         TIMEOUT);
-    return new ScriptedRuntime<>(ME, ports -> DilocoReplica.create(ports, setup));
+    return new ScriptedRuntime<>(ME, storage, ports -> DilocoReplica.create(ports, setup));
   }
 
   static Envelope average(int fragment, long sync, float[] avg) {
@@ -128,10 +138,60 @@ class DilocoReplicaTest {
     assertTrue(rt.pendingTimers().isEmpty(), "the average came: no wait runs while it trains");
     trainAndSend(rt, 2);
     assertTrue(rt.timerPending("average"));
+    assertTrue(rt.fire("average"));
+    assertTrue(rt.takeSent().isEmpty(), "one timeout: the reducer may be waiting for a slow replica");
+    for (int tick = 2; tick <= 3; tick++) {
+      assertTrue(rt.fire("average"));
+      List<ScriptedRuntime.Sent> again = rt.takeSent();
+      assertEquals(1, again.size(), "sent again, for a reducer that restarted");
+      assertEquals(2, again.get(0).envelope().getOuterGradient().getSync());
+    }
     IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
         () -> rt.fire("average"));
-    assertTrue(e.getMessage().contains("replica 0 got no average for fragment 0 sync 2 from the reducer (node 2) within 30 s"),
+    assertTrue(e.getMessage().contains("replica 0 got no average for fragment 0 sync 2 from the reducer (node 2) within 40 s"),
         e.getMessage());
+  }
+
+  @Test
+  void aRestartedReplicaRejoinsAtTheReducersOuterState() {
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    var first = replica(storage);
+    first.tell(new DilocoReplica.Start());
+    trainAndSend(first, 1); // then killed: its average never comes
+    var rt = replica(storage);
+    rt.tell(new DilocoReplica.Start());
+    List<ScriptedRuntime.Sent> asked = rt.takeSent();
+    assertEquals(1, asked.size());
+    assertEquals(REDUCER, asked.get(0).to());
+    assertTrue(asked.get(0).envelope().hasOuterStateRequest(), "a restarted replica asks where the run stands");
+    assertEquals(0, rt.pendingJobs(), "it does not train from the initial model");
+    rt.deliver(1, state(1, RoleFixtures.filled(0.3f), RoleFixtures.filled(0.1f))); // not the reducer
+    assertEquals(0, rt.pendingJobs());
+    float[] g = RoleFixtures.filled(0.3f);
+    float[] m = RoleFixtures.filled(0.1f);
+    rt.deliver(REDUCER, state(1, g, m));
+    assertEquals(List.of("0 at 2 [1]"), rejoined);
+    // It trains steps 3..4 from the reducer's parameters and sends sync 2 of the total 2.
+    OuterGradient g2 = trainAndSend(rt, 2);
+    float[] local = Tensors.decode(g2.getDelta(), P);
+    boolean fromState = false;
+    for (int i = 0; i < P; i++) {
+      fromState |= local[i] != 0; // delta = G - local after two steps from G
+    }
+    assertTrue(fromState);
+    float[] avg = RoleFixtures.filled(0.5f);
+    rt.deliver(REDUCER, average(0, 2, avg));
+    float[] global = g.clone();
+    float[] momentum = m.clone();
+    OuterNesterov.step(global, momentum, new DilocoSchedule(2, 1, 0, 0, true).indices(0, P), avg, LR, MU);
+    assertEquals("0/0/2/" + DilocoReplica.sha(global), applied.get(applied.size() - 1),
+        "the outer step continues from the reducer's parameters and momentum");
+    assertEquals(List.of(ME), finished);
+  }
+
+  static Envelope state(long sync, float[] params, float[] momentum) {
+    return Envelope.newBuilder().setOuterState(dev.starling.node.wire.proto.OuterState.newBuilder().setFragment(0)
+        .setSync(sync).setParams(Tensors.fp32(params)).setMomentum(Tensors.fp32(momentum))).build();
   }
 
   private static Envelope outerGradient() {
@@ -145,6 +205,19 @@ class DilocoReplicaTest {
     rt.tell(new DilocoReplica.Start());
     long rejected = new dev.starling.node.wire.EnvelopeFuzzer(106, P, List.of(average(0, 1, RoleFixtures.filled(0.1f)),
         average(0, 2, RoleFixtures.filled(-0.1f)))).holding("average").run(rt, 20_000, REDUCER, REDUCER, 1, ME, -1, 1000);
+    assertTrue(rejected > 1000, "rejections are counted: " + rejected);
+    assertTrue(rt.alive());
+  }
+
+  @Test
+  void aRejoiningReplicaSurvivesTwentyThousandFuzzedEnvelopes() {
+    var storage = new dev.starling.node.runtime.MemoryStorage();
+    replica(storage);
+    var rt = replica(storage); // restarted: it waits for the reducer's outer state
+    rt.tell(new DilocoReplica.Start());
+    long rejected = new dev.starling.node.wire.EnvelopeFuzzer(108, P, List.of(state(1, RoleFixtures.filled(0.2f),
+        RoleFixtures.filled(0.1f)), state(2, RoleFixtures.filled(-0.2f), RoleFixtures.filled(0f)),
+        average(0, 2, RoleFixtures.filled(0.1f)))).holding("average", "state").run(rt, 20_000, REDUCER, REDUCER, 1, ME, -1);
     assertTrue(rejected > 1000, "rejections are counted: " + rejected);
     assertTrue(rt.alive());
   }

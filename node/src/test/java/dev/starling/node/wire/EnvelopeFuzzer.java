@@ -190,6 +190,15 @@ public final class EnvelopeFuzzer {
       case PONG -> e.getPongBuilder().setRound(anyLong()).setMembership(anyLong()).setNonce(anyLong());
       case ADVERTISE -> e.getAdvertiseBuilder().setRound(anyLong()).setMembership(anyLong()).setLeave(random.nextBoolean());
       case AGG_ACK -> e.getAggAckBuilder().setRound(anyLong()).setSuccess(random.nextBoolean());
+      case OUTER_STATE -> {
+        var st = e.getOuterStateBuilder();
+        switch (random.nextInt(4)) {
+          case 0 -> st.setFragment(anyInt());
+          case 1 -> st.setSync(anyLong());
+          case 2 -> st.setParams(tensor());
+          default -> st.setMomentum(tensor());
+        }
+      }
       default -> {
         return randomEnvelope();
       }
@@ -199,7 +208,7 @@ public final class EnvelopeFuzzer {
 
   private Envelope randomEnvelope() {
     Envelope.Builder e = Envelope.newBuilder();
-    switch (random.nextInt(13)) {
+    switch (random.nextInt(15)) {
       case 0 -> e.setTrainRequest(TrainRequest.newBuilder().setRound(anyInt()).setAttempt(anyInt()).setModel(tensor()));
       case 1 -> e.setModelUpdate(ModelUpdate.newBuilder().setRound(anyInt()).setAttempt(anyInt()).setDelta(tensor())
           .setNumSamples(anyLong()).setTrainLoss(anyFloat()));
@@ -219,6 +228,9 @@ public final class EnvelopeFuzzer {
       case 10 -> e.setEvaluateRequest(EvaluateRequest.newBuilder().setRound(anyInt()).setModel(tensor()));
       case 11 -> e.setEvaluateResult(EvaluateResult.newBuilder().setRound(anyInt()).setNumSamples(anyLong())
           .setAccuracy(anyFloat()).setLoss(anyFloat()));
+      case 12 -> e.setOuterStateRequest(dev.starling.node.wire.proto.OuterStateRequest.getDefaultInstance());
+      case 13 -> e.setOuterState(dev.starling.node.wire.proto.OuterState.newBuilder().setFragment(anyInt())
+          .setSync(anyLong()).setParams(tensor()).setMomentum(tensor()));
       default -> { } // no body at all
     }
     return e.build();
