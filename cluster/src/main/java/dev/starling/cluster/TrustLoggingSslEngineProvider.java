@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Pekko's TLS engine provider with one addition: a handshake refused because the peer's
  * certificate is not signed by the cluster CA (or has expired) is logged, at most ten lines per
- * ten seconds, with the subject it presented. Pekko alone refuses it silently.
+ * ten seconds, with the subject it presented, and so is an incoming connection torn down before
+ * its handshake completed for any other reason ({@link HandshakeLoggingEngine}: a peer that does
+ * not speak TLS, or hangs up). Pekko alone refuses both silently.
  */
 public final class TrustLoggingSslEngineProvider extends ConfigSSLEngineProvider {
 
@@ -24,6 +26,11 @@ public final class TrustLoggingSslEngineProvider extends ConfigSSLEngineProvider
 
   public TrustLoggingSslEngineProvider(ActorSystem system) {
     super(system);
+  }
+
+  @Override
+  public SSLEngine createServerSSLEngine(String hostname, int port) {
+    return new HandshakeLoggingEngine(super.createServerSSLEngine(hostname, port), LOG, LIMIT);
   }
 
   @Override

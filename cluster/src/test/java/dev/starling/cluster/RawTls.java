@@ -27,6 +27,17 @@ public final class RawTls {
 
   private RawTls() {}
 
+  /** A real TLS ClientHello, as the first bytes of a client that then hangs up. */
+  public static byte[] clientHelloStart() throws Exception {
+    SSLEngine e = SSLContext.getDefault().createSSLEngine("127.0.0.1", 0);
+    e.setUseClientMode(true);
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(e.getSession().getPacketBufferSize());
+    e.wrap(java.nio.ByteBuffer.allocate(0), out);
+    byte[] hello = new byte[out.flip().remaining()];
+    out.get(hello);
+    return hello;
+  }
+
   /** Whether a TLS 1.3 connection to {@code port} with {@code tls}'s key was accepted. */
   public static boolean handshake(int port, ClusterSettings.Tls tls) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
