@@ -63,6 +63,32 @@ class DpTrainingTest {
     assertEquals(j.get("epsilon").asDouble(), rows.get(5).num("epsilon"), 1e-6);
   }
 
+  /**
+   * Over-selection invites more clients than a round keeps, and any invited client's update may be
+   * the one used: epsilon is accounted at the invitation rate, strictly above the same run's
+   * without it (it used to be the same), and equal to the privacy command's at that rate.
+   */
+  @Test
+  void overSelectionIsAccountedAtTheInvitationRate() throws IOException {
+    String[] dp = {"privacy.mechanism=gaussian", "privacy.noise-multiplier=1.2", "server.sampler=fixed",
+        "server.clients-per-round=10"};
+    double plain = rows(run("exact", dp)).get(5).num("epsilon");
+    List<String> over = new ArrayList<>(List.of(dp));
+    over.add("server.over-selection=0.5");
+    double more = rows(run("over", over.toArray(String[]::new))).get(5).num("epsilon");
+    assertTrue(more > plain, "over-selection must cost privacy: " + more + " vs " + plain);
+    int clients = 100; // fl-synthetic.conf's clients.count: 10 + ceil(10 * 0.5) = 15 invited of 100
+    Cli.Result cli = Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling-rate",
+        Double.toString(15.0 / clients), "--steps", "6", "--delta", "1e-5", "--json");
+    assertEquals(new ObjectMapper().readTree(cli.out()).get("epsilon").asDouble(), more, 1e-6, "15 of " + clients
+        + " invited");
+    Cli.Result refused = Cli.run("simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--out",
+        dir.resolve("refused").toString(), "--quiet", "--set", "privacy.mechanism=gaussian", "--set",
+        "server.sampler=poisson", "--set", "server.over-selection=0.5");
+    assertEquals(2, refused.exitCode());
+    assertTrue(refused.err().contains("config key 'server.over-selection'"), refused.err());
+  }
+
   @Test
   void budgetStopsAtTheLastRoundWithinIt() throws IOException {
     Path full = run("full", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8");

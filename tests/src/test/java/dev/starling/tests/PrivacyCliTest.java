@@ -39,6 +39,23 @@ class PrivacyCliTest {
     assertEquals(1e-5, pld.get("delta").asDouble(), 0);
   }
 
+  /**
+   * Far above ln(Double.MAX_VALUE) = 709.78, where the PLD accountant used to stop: the
+   * subsampled Gaussian (truth about 782.3, PRV bounds [781.3, 783.3]) and RQM over 1,000 rounds
+   * (truth in [885.25, 885.29]).
+   */
+  @Test
+  void pldEpsilonHasNoCeilingAtLargeEpsilon() throws IOException {
+    JsonNode g = json("privacy", "gaussian", "--noise-multiplier", "0.5", "--sampling-rate", "0.1", "--steps", "10000",
+        "--delta", "1e-5", "--accountant", "pld", "--json");
+    double eg = g.get("epsilon").asDouble();
+    assertTrue(eg >= 781.3 && eg <= 791, g.toString());
+    JsonNode r = json("privacy", "rqm", "--levels", "8", "--keep-prob", "0.9", "--range-ratio", "10", "--coordinates", "1",
+        "--rounds", "1000", "--delta", "1e-5", "--accountant", "pld", "--json");
+    double er = r.get("epsilon").asDouble();
+    assertTrue(er >= 885.25 && er <= 890, r.toString());
+  }
+
   @Test
   void calibrationMeetsTheTargetJustBarely() throws IOException {
     JsonNode cal = json("privacy", "gaussian", "--target-epsilon", "1", "--sampling-rate", "0.01", "--steps", "1000",

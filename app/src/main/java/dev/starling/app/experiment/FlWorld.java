@@ -73,7 +73,12 @@ public final class FlWorld {
       case "fraction" -> (int) Math.max(1, Math.round(srv.fraction() * n));
       default -> (int) Math.max(1, Math.round(srv.poissonRate() * n));
     };
-    double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) expected / n;
+    // A client's update can only be used if it was invited: with over-selection the server invites
+    // target + ceil(target * over-selection) clients, a uniform sample without replacement of that
+    // size, and keeps the first target to answer (a choice by timing, not by data). So the sampling
+    // rate of the accounting is the invitation rate (Poisson with over-selection is refused).
+    int invited = Math.min(n, expected + (int) Math.ceil(expected * srv.overSelection()));
+    double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) invited / n;
     this.privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate);
     this.ledger = privacy.roundCurve() == null ? null
         : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());

@@ -146,6 +146,11 @@ public final class FlFamily extends ServerFamily {
           + " privacy.mechanism = gaussian (central DP adds noise to the clipped mean; a robust rule would need its own"
           + " sensitivity analysis; allowed: fedavg)");
     }
+    if (!"none".equals(cfg.privacy().mechanism()) && "poisson".equals(srv.sampler()) && srv.overSelection() > 0) {
+      throw new ConfigError("config key 'server.over-selection': " + srv.overSelection() + " cannot be combined with"
+          + " server.sampler = poisson and privacy.mechanism = " + cfg.privacy().mechanism() + " (the invited set is no"
+          + " longer a Poisson sample, so its amplification does not apply; use sampler = fixed or fraction, or 0)");
+    }
   }
 
   private static String proximalNames() {

@@ -102,34 +102,36 @@ public final class PrivacyLossDistribution {
     double[] sP = new double[n];
     double[] cQ = new double[n];
     double[] sQ = new double[n];
-    double[] e = new double[n];
     for (int i = 0; i < n; i++) {
       double l = (kLo + i) * h;
       cP[i] = l <= medianP ? law.cdfP(l) : Double.NaN;
       sP[i] = l + h > medianP || l > medianP ? law.sfP(l) : Double.NaN;
       cQ[i] = l <= medianQ ? law.cdfQ(l) : Double.NaN;
       sQ[i] = l + h > medianQ || l > medianQ ? law.sfQ(l) : Double.NaN;
-      e[i] = StrictMath.exp(-l);
     }
     for (int i = 0; i + 1 < n; i++) {
       double l1 = (kLo + i) * h + h;
       double pc = l1 <= medianP ? cP[i + 1] - cP[i] : sP[i] - sP[i + 1];
       double qc = l1 <= medianQ ? cQ[i + 1] - cQ[i] : sQ[i] - sQ[i + 1];
-      split(p, i, Math.max(0, pc), Math.max(0, qc), e[i], e[i + 1]);
+      split(p, i, Math.max(0, pc), Math.max(0, qc), (kLo + i) * h, h);
     }
     return new PrivacyLossDistribution(h, kLo, p, infinityMass + law.sfP(kHi * h));
   }
 
   /**
-   * Splits a cell's P-mass pc (Q-mass qc) between grid entries i and i+1, whose losses l0 and l1
-   * are given as e0 = exp(-l0) and e1 = exp(-l1).
+   * Splits a cell's P-mass pc (Q-mass qc) between grid entries i and i+1, of losses l0 and
+   * l0 + h, so that both masses are kept: the upper end gets b = (pc e^-l0 - qc) / (e^-l0 -
+   * e^-(l0+h)), computed as (pc - qc e^l0) / (1 - e^-h) so that no e^-l underflows at large
+   * losses (it did above l = 745, giving 0/0). Where qc itself underflowed to 0 the cell's mass
+   * all goes to the upper end: rounding up, pessimistic.
    */
-  private static void split(double[] p, int i, double pc, double qc, double e0, double e1) {
+  private static void split(double[] p, int i, double pc, double qc, double l0, double h) {
     if (pc <= 0) {
       return;
     }
-    double b = (pc * e0 - qc) / (e0 - e1); // mass at the upper end
-    b = Math.min(pc, Math.max(0, b));
+    double qScaled = qc > 0 ? StrictMath.exp(StrictMath.log(qc) + l0) : 0;
+    double b = (pc - qScaled) / -StrictMath.expm1(-h); // mass at the upper end
+    b = Double.isNaN(b) ? pc : Math.min(pc, Math.max(0, b));
     p[i] += pc - b;
     p[i + 1] += b;
   }
@@ -187,7 +189,7 @@ public final class PrivacyLossDistribution {
       if (p[i] > 0 && q[i] > 0) {
         int cell = (int) ((long) Math.floor(loss[i] / h) - kMin);
         double l0 = (kMin + cell) * h;
-        split(pmf, cell, p[i], q[i], StrictMath.exp(-l0), StrictMath.exp(-(l0 + h)));
+        split(pmf, cell, p[i], q[i], l0, h);
       }
     }
     return new PrivacyLossDistribution(h, kMin, pmf, inf);
@@ -315,18 +317,22 @@ public final class PrivacyLossDistribution {
     if (delta(0) <= delta) {
       return 0;
     }
-    // Walk down from the top: within the cell below grid point i, delta(eps) = inf + S1 - e^eps S2.
+    // Walk down from the top. For eps in the cell [l_(i-1), l_i) below grid point i,
+    // delta(eps) = inf + S1_i - sum_(j >= i) p_j e^(eps - l_j) = inf + S1_i - A_i e^(eps - l_i) with
+    // A_i = sum_(j >= i) p_j e^(l_i - l_j) = p_i + e^-h A_(i+1) in [0, 1]: every exponent is in
+    // [-h, 0], so nothing overflows or underflows at any epsilon (e^-l and e^eps on their own do
+    // above 709; the search then stopped at ln(Double.MAX_VALUE)).
     double s1 = 0;
-    double s2 = 0;
+    double a = 0;
+    double down = StrictMath.exp(-h);
     for (int i = pmf.length - 1; i >= 0; i--) {
       double l = loss(i);
       s1 += pmf[i];
-      s2 += pmf[i] * StrictMath.exp(-l);
+      a = pmf[i] + down * a;
       double lower = i > 0 ? loss(i - 1) : Double.NEGATIVE_INFINITY;
-      // For eps in [lower, l): delta = inf + s1 - e^eps s2.
-      double dAtLower = infinityMass + s1 - StrictMath.exp(Math.max(lower, 0)) * s2;
+      double dAtLower = infinityMass + s1 - (i > 0 ? a * down : 0);
       if (dAtLower > delta || lower <= 0) {
-        double eps = StrictMath.log((infinityMass + s1 - delta) / s2);
+        double eps = l + StrictMath.log((infinityMass + s1 - delta) / a);
         return Math.max(0, Math.min(l, eps));
       }
     }

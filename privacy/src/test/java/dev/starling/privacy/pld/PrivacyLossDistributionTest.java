@@ -39,6 +39,49 @@ class PrivacyLossDistributionTest {
     }
   }
 
+  /** The exact epsilon of mu-GDP at delta, by bisection on delta(eps) computed in log space (no overflow at any eps). */
+  private static double gdpEpsilon(double mu, double delta) {
+    double lo = 0;
+    double hi = 1;
+    while (gdpLogDelta(mu, hi) > Math.log(delta)) {
+      hi *= 2;
+    }
+    for (int i = 0; i < 200; i++) {
+      double mid = 0.5 * (lo + hi);
+      if (gdpLogDelta(mu, mid) > Math.log(delta)) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return hi;
+  }
+
+  /** log delta(eps) of mu-GDP: log(Phi(-eps/mu + mu/2) - e^eps Phi(-eps/mu - mu/2)). */
+  private static double gdpLogDelta(double mu, double eps) {
+    double a = dev.starling.privacy.math.LogMath.logNormalSf(eps / mu - mu / 2);
+    double b = eps + dev.starling.privacy.math.LogMath.logNormalSf(eps / mu + mu / 2);
+    return a + Math.log1p(-Math.exp(b - a));
+  }
+
+  /**
+   * The epsilon search has no ceiling: one Gaussian step of small noise, whose exact epsilon
+   * (mu-GDP with mu = 1/sigma) is computed another way, from 5 to about 10^4. The search used to
+   * stop at ln(Double.MAX_VALUE) = 709.78, an unsound epsilon for every case above it.
+   */
+  @Test
+  void epsilonIsNeverBelowTheExactOneUpToTenThousand() {
+    for (double sigma : new double[] {0.5, 0.05, 0.025, 0.02, 0.01, 0.0071}) {
+      double mu = 1 / sigma;
+      double exact = gdpEpsilon(mu, 1e-5);
+      double got = PrivacyLossDistribution.gaussian(sigma, 1e-2, 1e-15).epsilon(1e-5);
+      assertTrue(got >= exact - 1e-9 * exact, "sigma " + sigma + ": " + got + " below the exact " + exact);
+      assertTrue(got <= exact + 0.02, "sigma " + sigma + ": " + got + " against the exact " + exact);
+    }
+    assertTrue(gdpEpsilon(1 / 0.0071, 1e-5) > 1e4, "the grid reaches 10^4");
+    assertTrue(gdpEpsilon(1 / 0.025, 1e-5) > 709.78, "and cases above the old ceiling");
+  }
+
   @Test
   void referenceRowsWithinOnePercent() {
     assertEquals(1.828, pldEpsilon(0.01, 1.0, 1000, 1e-5), 0.01 * 1.828);
