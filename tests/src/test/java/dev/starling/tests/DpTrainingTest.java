@@ -89,6 +89,39 @@ class DpTrainingTest {
     assertTrue(refused.err().contains("config key 'server.over-selection'"), refused.err());
   }
 
+  /**
+   * The per-client ledger: each client's participations are the rounds its update was aggregated
+   * in (participants.csv), and its epsilon is the unamplified round mechanism composed that many
+   * times, as the privacy command computes it at sampling rate 1.
+   */
+  @Test
+  void theClientLedgerFollowsEachClientsActualParticipation() throws IOException {
+    Path g = run("ledger", "privacy.mechanism=gaussian", "privacy.noise-multiplier=1.2");
+    java.util.Map<Integer, Integer> counted = new java.util.TreeMap<>();
+    for (Csv.Row round : Csv.read(g.resolve("participants.csv"))) {
+      for (String c : round.get("aggregated").split(" ")) {
+        if (!c.isEmpty()) {
+          counted.merge(Integer.parseInt(c), 1, Integer::sum);
+        }
+      }
+    }
+    List<Csv.Row> ledger = Csv.read(g.resolve("privacy-ledger.csv"));
+    assertEquals(counted.size(), ledger.size());
+    double max = 0;
+    for (Csv.Row row : ledger) {
+      int c = (int) row.integer("client");
+      assertEquals(counted.get(c), (int) row.integer("participations"), "client " + c);
+      max = Math.max(max, row.num("epsilon"));
+    }
+    int most = counted.values().stream().max(Integer::compare).orElseThrow();
+    JsonNode cli = new ObjectMapper().readTree(Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2",
+        "--sampling-rate", "1", "--steps", Integer.toString(most), "--delta", "1e-5", "--json").out());
+    assertEquals(cli.get("epsilon").asDouble(), max, 1e-6);
+    JsonNode s = new ObjectMapper().readTree(g.resolve("summary.json").toFile());
+    assertEquals(max, s.get("epsilon_max_client").asDouble(), 1e-6);
+    assertTrue(max > s.get("epsilon").asDouble(), "without amplification a client's epsilon is above the run's");
+  }
+
   @Test
   void budgetStopsAtTheLastRoundWithinIt() throws IOException {
     Path full = run("full", "privacy.mechanism=gaussian", "privacy.noise-multiplier=0.8");

@@ -88,6 +88,20 @@ public final class FlWorld {
     return cfg.clients();
   }
 
+  /**
+   * A client's epsilon after {@code k} rounds it took part in: the unamplified round mechanism
+   * composed k times (once a participation is known, its sampling no longer hides it), at the
+   * run's delta; null without privacy.
+   */
+  public java.util.function.LongToDoubleFunction clientEpsilon() {
+    if (privacy.participationCurve() == null) {
+      return null;
+    }
+    PrivacyLedger perClient = new PrivacyLedger(privacy.participationCurve(), privacy.participationPureEpsilon(),
+        cfg.privacy().delta());
+    return perClient::epsilonAfter;
+  }
+
   /** Client ids, ascending. */
   public List<Integer> clientIds() {
     List<Integer> ids = new ArrayList<>();

@@ -52,8 +52,23 @@ public final class RunWriter implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * Enables {@code privacy-ledger.csv} and {@code epsilon_max_client}: {@code epsilonOf} gives a
+   * client's epsilon after a number of rounds it actually took part in (its update aggregated).
+   */
+  public void clientLedger(java.util.function.LongToDoubleFunction epsilonOf) {
+    this.clientEpsilon = epsilonOf;
+  }
+
+  private java.util.function.LongToDoubleFunction clientEpsilon;
+  /** Rounds each client's update was aggregated in, by client id. */
+  private final java.util.TreeMap<Integer, Long> participations = new java.util.TreeMap<>();
+
   public void row(MetricsRow row, List<Integer> invited, List<Integer> aggregated) {
     rows++;
+    for (int c : aggregated) {
+      participations.merge(c, 1L, Long::sum);
+    }
     try {
       metrics.write(row.toCsv());
       metrics.write('\n');
@@ -167,6 +182,25 @@ public final class RunWriter implements AutoCloseable {
     return DatasetFetcher.sha256(b.array());
   }
 
+  /** Writes privacy-ledger.csv (client, participations, epsilon); returns the largest epsilon (0 for none). */
+  private double writeClientLedger() {
+    java.util.Map<Long, Double> byCount = new java.util.HashMap<>(); // the same count, the same epsilon
+    double max = 0;
+    StringBuilder csv = new StringBuilder("client,participations,epsilon\n");
+    for (var e : participations.entrySet()) {
+      double eps = byCount.computeIfAbsent(e.getValue(), clientEpsilon::applyAsDouble);
+      max = Math.max(max, eps);
+      csv.append(e.getKey()).append(',').append(e.getValue()).append(',')
+          .append(String.format(java.util.Locale.ROOT, "%.6f", eps)).append('\n');
+    }
+    try {
+      Files.writeString(dir.resolve("privacy-ledger.csv"), csv, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dir.resolve("privacy-ledger.csv") + ": " + e.getMessage(), e);
+    }
+    return max;
+  }
+
   /** Writes config.conf, summary.json and (optionally) accuracy.png. */
   public Map<String, Object> finish(RunResult r, Config resolved, Map<String, Object> provenance, boolean plot) {
     Map<String, Object> s = new LinkedHashMap<>();
@@ -196,6 +230,9 @@ public final class RunWriter implements AutoCloseable {
     if (r.extras() != null) {
       s.putAll(r.extras());
     }
+    if (clientEpsilon != null) {
+      s.put("epsilon_max_client", writeClientLedger());
+    }
     s.put("config_sha256", configSha256(resolved));
     s.put("final_model_sha256", r.finalParams() == null ? null : modelSha256(r.finalParams()));
     s.put("provenance", provenance);
@@ -218,7 +255,7 @@ public final class RunWriter implements AutoCloseable {
    */
   /** The files a run writes into its directory (nothing else there is touched). */
   public static final List<String> RUN_FILES = List.of("metrics.csv", "participants.csv", "devices.csv", "failures.csv",
-      "federated.csv", "summary.json", "config.conf", "accuracy.png");
+      "federated.csv", "privacy-ledger.csv", "summary.json", "config.conf", "accuracy.png");
 
   /** What a run directory holds. */
   public enum State {

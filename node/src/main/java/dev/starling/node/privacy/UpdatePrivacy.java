@@ -35,6 +35,20 @@ public sealed interface UpdatePrivacy {
     return Double.POSITIVE_INFINITY;
   }
 
+  /**
+   * The RDP cost of one round a client took part in, without the amplification of being sampled
+   * (which no longer applies once its participation is known): what the per-client ledger
+   * composes over a client's actual participations. Null when not private.
+   */
+  default RdpCurve participationCurve() {
+    return null;
+  }
+
+  /** Pure-DP epsilon of one participation, or +infinity when the mechanism has none. */
+  default double participationPureEpsilon() {
+    return Double.POSITIVE_INFINITY;
+  }
+
   /** A short name for reports. */
   String name();
 
@@ -101,6 +115,11 @@ public sealed interface UpdatePrivacy {
     }
 
     @Override
+    public RdpCurve participationCurve() {
+      return new SubsampledGaussianRdp(1, noiseMultiplier);
+    }
+
+    @Override
     public String name() {
       return "gaussian";
     }
@@ -138,6 +157,16 @@ public sealed interface UpdatePrivacy {
     public double roundPureEpsilon() {
       double message = coordinates * new RqmAnalysis(params).pureEpsilon();
       return samplingRatio < 1 ? StrictMath.log1p(samplingRatio * StrictMath.expm1(message)) : message;
+    }
+
+    @Override
+    public RdpCurve participationCurve() {
+      return new RqmAnalysis(params).curve(coordinates);
+    }
+
+    @Override
+    public double participationPureEpsilon() {
+      return coordinates * new RqmAnalysis(params).pureEpsilon();
     }
 
     @Override
