@@ -32,8 +32,9 @@ public final class FlSimulation {
   public static RunResult run(SimConfig cfg, FlWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
-    if (world.clientEpsilon() != null) {
-      writer.clientLedger(world.clientEpsilon());
+    var clientEpsilon = world.clientEpsilon();
+    if (clientEpsilon != null) {
+      writer.clientLedger(clientEpsilon);
     }
     int[] localSamples = new int[n + 1];
     for (int c = 1; c <= n; c++) {

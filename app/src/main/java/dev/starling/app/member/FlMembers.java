@@ -47,8 +47,9 @@ public final class FlMembers {
     String[] stopReason = new String[1];
     double[] resumedAt = new double[1]; // elapsed seconds of earlier incarnations
     try (RunWriter writer = new RunWriter(m.out())) {
-      if (world.clientEpsilon() != null) {
-        writer.clientLedger(world.clientEpsilon()); // the restored rounds count too
+      var clientEpsilon = world.clientEpsilon();
+      if (clientEpsilon != null) {
+        writer.clientLedger(clientEpsilon); // the restored rounds count too
       }
       RoundListener listener = new RoundListener() {
         @Override

@@ -78,6 +78,8 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
   /** Replicas left out of a sync for sending nothing in time, and not heard from since. */
   private final java.util.SortedSet<Integer> gone = new java.util.TreeSet<>();
   private final OuterAverage[] lastAverage;
+  /** When each replica was last sent the outer state (clock seconds). */
+  private final Map<Integer, Double> stateSentAt = new HashMap<>();
   private int roundsReported;
   private double roundLoss;
   private long roundBytes;
@@ -187,6 +189,16 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
       return this;
     }
     if (env.getBodyCase() == Envelope.BodyCase.OUTER_STATE_REQUEST) {
+      // The answer is the whole model: a replica that asks again before half a sync timeout
+      // (a restarted one asks once per timeout) gets nothing, so requests cannot be amplified.
+      double now = ports.clock().nowSeconds();
+      Double last = stateSentAt.get(from);
+      if (last != null && now - last < s.syncTimeout().toMillis() / 2000.0) {
+        ports.network().rejected(from, "reducer dropped an outer state request from {}: asked again within {} s",
+            from, s.syncTimeout().toMillis() / 2000.0);
+        return this;
+      }
+      stateSentAt.put(from, now);
       sendState(from);
       return this;
     }
@@ -299,10 +311,8 @@ public final class DilocoReducer extends AbstractBehavior<DilocoReducer.Command>
     OuterNesterov.step(global, momentum, fragIdx[p], decoded, s.outerLr(), s.outerMomentum());
     OuterAverage avg = OuterAverage.newBuilder().setFragment(p).setSync(sync).setAverage(bytes)
         .setParticipants(grads.size()).build();
-    long out = 0;
-    for (int r : s.replicas()) {
-      out += Envelope.newBuilder().setOuterAverage(avg).setSender(ports.id()).build().getSerializedSize();
-    }
+    long out = (long) s.replicas().length
+        * Envelope.newBuilder().setOuterAverage(avg).setSender(ports.id()).build().getSerializedSize();
     long syncBytes = bytesIn.remove(key) + out;
     completedSyncs[p] = sync;
     lastAverage[p] = avg;

@@ -92,6 +92,9 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
   private long lossSteps;
   /** While rejoining after a restart: the reducer's state per fragment as it arrives. */
   private OuterState[] rejoin;
+  /** Their decoded parameters and momentum, by fragment. */
+  private float[][] rejoinParams;
+  private float[][] rejoinMomentum;
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DilocoReplica(ctx, timers, ports, setup)));
@@ -118,6 +121,8 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     ports.storage().save(() -> ReplicaCheckpoint.newBuilder().setVersion(1).setIncarnation(incarnation).build());
     if (cp.isPresent()) {
       this.rejoin = new OuterState[p];
+      this.rejoinParams = new float[p][];
+      this.rejoinMomentum = new float[p][];
     }
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
   }
@@ -246,6 +251,8 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       return this;
     }
     rejoin[p] = st;
+    rejoinParams[p] = params;
+    rejoinMomentum[p] = mom;
     for (OuterState have : rejoin) {
       if (have == null) {
         return this;
@@ -266,11 +273,9 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
       }
     }
     for (int f = 0; f < fragments; f++) {
-      float[] fp = Tensors.decode(rejoin[f].getParams(), fragIdx[f].length);
-      float[] fm = Tensors.decode(rejoin[f].getMomentum(), fragIdx[f].length);
       for (int j = 0; j < fragIdx[f].length; j++) {
-        global[fragIdx[f][j]] = fp[j];
-        momentum[fragIdx[f][j]] = fm[j];
+        global[fragIdx[f][j]] = rejoinParams[f][j];
+        momentum[fragIdx[f][j]] = rejoinMomentum[f][j];
       }
       syncs[f] = rejoin[f].getSync();
     }
@@ -280,6 +285,8 @@ public final class DilocoReplica extends AbstractBehavior<DilocoReplica.Command>
     inflight.clear();
     arrived.clear();
     rejoin = null;
+    rejoinParams = null;
+    rejoinMomentum = null;
     timers.cancel("state");
     s.listener().replicaRejoined(ports.id(), t, syncs.clone());
     return advance();

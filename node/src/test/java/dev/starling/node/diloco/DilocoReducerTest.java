@@ -168,6 +168,15 @@ class DilocoReducerTest {
         dev.starling.node.wire.proto.OuterStateRequest.getDefaultInstance()).build());
     List<ScriptedRuntime.Sent> sent = rt.takeSent();
     assertEquals(2, sent.size());
+    // Asking again at once gets nothing (each answer is the whole model); after half a timeout it does.
+    var again = Envelope.newBuilder().setOuterStateRequest(
+        dev.starling.node.wire.proto.OuterStateRequest.getDefaultInstance()).build();
+    rt.deliver(1, again);
+    assertTrue(rt.takeSent().isEmpty());
+    assertTrue(rt.rejections().get(rt.rejections().size() - 1).contains("asked again within 30.0 s"), rt.rejections().toString());
+    rt.advance(31);
+    rt.deliver(1, again);
+    assertEquals(2, rt.takeSent().size());
     float[] global = new float[P];
     float[] momentum = new float[P];
     for (int f = 0; f < 2; f++) {
