@@ -1,6 +1,7 @@
 package dev.starling.privacy;
 
 import dev.starling.privacy.pld.PrivacyLossDistribution;
+import dev.starling.privacy.rdp.GaussianRdp;
 import dev.starling.privacy.rdp.RdpAccountant;
 import dev.starling.privacy.rdp.RdpCurve;
 import dev.starling.privacy.rdp.SampledWithoutReplacementRdp;
@@ -21,6 +22,28 @@ public final class Accounting {
     PLD
   }
 
+  /**
+   * How the units (examples, clients) of a step are chosen, which fixes the neighbouring relation
+   * the guarantee is stated under: Poisson sampling (each unit independently) with add-or-remove
+   * one unit, or a fixed-size sample without replacement with replace-one unit (the dataset size
+   * is public, so only replacing a unit is a neighbour).
+   */
+  public enum Sampling {
+    POISSON("poisson", "add-or-remove-one"),
+    FIXED_SIZE("fixed-size-without-replacement", "replace-one");
+
+    /** The name reports use. */
+    public final String label;
+
+    /** The neighbouring relation the guarantee holds under. */
+    public final String relation;
+
+    Sampling(String label, String relation) {
+      this.label = label;
+      this.relation = relation;
+    }
+  }
+
   /** An (epsilon, delta) statement; {@code order} is the optimal Rényi order (NaN for PLD). */
   public record Result(double epsilon, double delta, Kind accountant, double order) {}
 
@@ -29,7 +52,32 @@ public final class Accounting {
    * {@code steps} compositions, add/remove-one neighbours.
    */
   public static Result gaussian(double sigma, double q, long steps, double delta, Kind kind, double interval) {
+    return gaussian(sigma, q, steps, delta, kind, interval, Sampling.POISSON);
+  }
+
+  /**
+   * The Gaussian mechanism under either sampling scheme. Fixed-size sampling is accounted under
+   * replace-one, where the sum of clipped units moves by up to twice the clipping norm (noise
+   * multiplier sigma / 2 for that sensitivity), amplified by Wang, Balle and Kasiviswanathan's
+   * bound for sampling without replacement (RDP only: the PLD accountant refuses it rather than
+   * state a pair it cannot prove dominating).
+   */
+  public static Result gaussian(double sigma, double q, long steps, double delta, Kind kind, double interval,
+      Sampling sampling) {
     checkDelta(delta);
+    if (sampling == Sampling.FIXED_SIZE) {
+      if (kind == Kind.PLD && q < 1) {
+        throw new IllegalArgumentException("the PLD accountant has no proven dominating pair for fixed-size sampling"
+            + " (replace-one); use the rdp accountant, or Poisson sampling");
+      }
+      if (kind == Kind.PLD) {
+        double eps = PrivacyLossDistribution.gaussian(sigma / 2, interval, PrivacyLossDistribution.DEFAULT_TAIL)
+            .selfCompose(steps).epsilon(delta);
+        return new Result(eps, delta, kind, Double.NaN);
+      }
+      RdpAccountant.Result r = new RdpAccountant().compose(fixedSizeGaussian(sigma, q), steps).epsilon(delta);
+      return new Result(r.epsilon(), delta, kind, r.order());
+    }
     if (kind == Kind.RDP) {
       RdpAccountant.Result r = new RdpAccountant().compose(new SubsampledGaussianRdp(q, sigma), steps).epsilon(delta);
       return new Result(r.epsilon(), delta, kind, r.order());
@@ -75,6 +123,15 @@ public final class Accounting {
       eps = Math.max(eps, pld.epsilon(delta));
     }
     return new Result(eps, delta, kind, Double.NaN);
+  }
+
+  /**
+   * One step of the Gaussian mechanism (noise sigma x the clipping norm) on a fixed-size sample
+   * drawn without replacement with ratio q, replace-one neighbours.
+   */
+  public static RdpCurve fixedSizeGaussian(double sigma, double q) {
+    RdpCurve replaceOne = new GaussianRdp(sigma / 2);
+    return q < 1 ? new SampledWithoutReplacementRdp(replaceOne, q, Double.POSITIVE_INFINITY) : replaceOne;
   }
 
   static void checkDelta(double delta) {

@@ -64,6 +64,26 @@ class DpTrainingTest {
   }
 
   /**
+   * A fixed-size sample is accounted under its own neighbouring relation (replace-one, sampling
+   * without replacement), not as Poisson sampling at the same rate (which it used to be): the
+   * run's epsilon equals the privacy command's with --sampling fixed, and is above the Poisson
+   * figure, which holds for another relation and another scheme.
+   */
+  @Test
+  void aFixedSizeSampleIsAccountedUnderReplaceOne() throws IOException {
+    double eps = rows(run("fixed", "privacy.mechanism=gaussian", "privacy.noise-multiplier=1.2", "server.sampler=fixed",
+        "server.clients-per-round=10")).get(5).num("epsilon");
+    JsonNode fixed = new ObjectMapper().readTree(Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling",
+        "fixed", "--sampling-rate", "0.1", "--steps", "6", "--delta", "1e-5", "--json").out());
+    JsonNode poisson = new ObjectMapper().readTree(Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2",
+        "--sampling-rate", "0.1", "--steps", "6", "--delta", "1e-5", "--json").out());
+    assertEquals(fixed.get("epsilon").asDouble(), eps, 1e-6);
+    assertEquals("replace-one", fixed.get("neighbouring_relation").asText());
+    assertEquals("fixed-size-without-replacement", fixed.get("sampling").asText());
+    assertTrue(eps > poisson.get("epsilon").asDouble(), eps + " vs Poisson " + poisson.get("epsilon"));
+  }
+
+  /**
    * Over-selection invites more clients than a round keeps, and any invited client's update may be
    * the one used: epsilon is accounted at the invitation rate, strictly above the same run's
    * without it (it used to be the same), and equal to the privacy command's at that rate.
@@ -78,7 +98,7 @@ class DpTrainingTest {
     double more = rows(run("over", over.toArray(String[]::new))).get(5).num("epsilon");
     assertTrue(more > plain, "over-selection must cost privacy: " + more + " vs " + plain);
     int clients = 100; // fl-synthetic.conf's clients.count: 10 + ceil(10 * 0.5) = 15 invited of 100
-    Cli.Result cli = Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling-rate",
+    Cli.Result cli = Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2", "--sampling", "fixed", "--sampling-rate",
         Double.toString(15.0 / clients), "--steps", "6", "--delta", "1e-5", "--json");
     assertEquals(new ObjectMapper().readTree(cli.out()).get("epsilon").asDouble(), more, 1e-6, "15 of " + clients
         + " invited");
@@ -115,7 +135,7 @@ class DpTrainingTest {
     }
     int most = counted.values().stream().max(Integer::compare).orElseThrow();
     JsonNode cli = new ObjectMapper().readTree(Cli.run("privacy", "gaussian", "--noise-multiplier", "1.2",
-        "--sampling-rate", "1", "--steps", Integer.toString(most), "--delta", "1e-5", "--json").out());
+        "--sampling", "fixed", "--sampling-rate", "1", "--steps", Integer.toString(most), "--delta", "1e-5", "--json").out());
     assertEquals(cli.get("epsilon").asDouble(), max, 1e-6);
     JsonNode s = new ObjectMapper().readTree(g.resolve("summary.json").toFile());
     assertEquals(max, s.get("epsilon_max_client").asDouble(), 1e-6);

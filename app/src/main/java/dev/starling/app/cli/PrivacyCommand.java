@@ -105,8 +105,15 @@ public final class PrivacyCommand implements Runnable {
     Double sigma;
 
     @Option(names = "--sampling-rate", paramLabel = "Q", defaultValue = "1",
-        description = "Poisson sampling rate per step, in (0, 1]. Default: ${DEFAULT-VALUE} (no sampling).")
+        description = "Sampling rate per step, in (0, 1]: the Poisson inclusion probability, or the sample size over"
+            + " the population for --sampling fixed. Default: ${DEFAULT-VALUE} (no sampling).")
     double q;
+
+    @Option(names = "--sampling", paramLabel = "poisson|fixed", defaultValue = "poisson",
+        description = "poisson (each unit independently; add-or-remove-one neighbours) or fixed (a fixed-size sample"
+            + " without replacement, as server.sampler = fixed or fraction; replace-one neighbours, RDP accountant)."
+            + " Default: ${DEFAULT-VALUE}.")
+    String samplingName;
 
     @Option(names = "--steps", required = true, paramLabel = "T", description = "Number of steps (rounds).")
     long steps;
@@ -129,18 +136,27 @@ public final class PrivacyCommand implements Runnable {
       if (sigma != null && !(sigma >= 0)) {
         throw new UsageException("--noise-multiplier: " + sigma + " is out of range (allowed: >= 0)");
       }
+      Accounting.Sampling sampling = switch (samplingName.toLowerCase(Locale.ROOT)) {
+        case "poisson" -> Accounting.Sampling.POISSON;
+        case "fixed" -> Accounting.Sampling.FIXED_SIZE;
+        default -> throw new UsageException("--sampling: '" + samplingName + "' is not one of poisson, fixed");
+      };
+      if (sampling == Accounting.Sampling.FIXED_SIZE && q < 1 && common.kind() == Accounting.Kind.PLD) {
+        throw new UsageException("--sampling fixed: the pld accountant has no proven dominating pair for fixed-size"
+            + " sampling (replace-one); use --accountant rdp or --sampling poisson");
+      }
       double s;
       Accounting.Result r;
       try {
         if (sigma == null) {
           Calibration.Calibrated cal = Calibration.gaussianNoise(common.target, q, steps, common.delta, common.kind(),
-              common.interval);
+              common.interval, sampling);
           s = cal.value();
           r = cal.result();
         } else {
           s = sigma;
           r = s == 0 ? new Accounting.Result(Double.POSITIVE_INFINITY, common.delta, common.kind(), Double.NaN)
-              : Accounting.gaussian(s, q, steps, common.delta, common.kind(), common.interval);
+              : Accounting.gaussian(s, q, steps, common.delta, common.kind(), common.interval, sampling);
         }
       } catch (IllegalArgumentException e) { // limits of the accountants: what to change, in one line
         throw new UsageException((sigma == null ? "--target-epsilon " + common.target : "--steps " + steps) + ": "
@@ -160,8 +176,8 @@ public final class PrivacyCommand implements Runnable {
       j.put("sampling_rate", q);
       j.put("steps", steps);
       j.put("calibrated", common.target != null ? "noise_multiplier" : null);
-      j.put("neighbouring_relation", "add-or-remove-one");
-      j.put("sampling", q < 1 ? "poisson" : "none");
+      j.put("neighbouring_relation", sampling.relation);
+      j.put("sampling", q < 1 ? sampling.label : "none");
       String how = common.kind() == Accounting.Kind.RDP
           ? "Renyi DP, optimal order " + num(r.order()) + ", converted with Canonne-Kamath-Steinke 2020"
           : "privacy-loss distribution, pessimistic connect-the-dots discretization " + num(common.interval);
@@ -169,8 +185,13 @@ public final class PrivacyCommand implements Runnable {
           "(epsilon, delta) = (" + num(r.epsilon()) + ", " + num(common.delta) + ")-DP",
           (common.target != null ? "  calibrated: noise multiplier " + num(s) + " meets epsilon " + num(common.target) + "\n" : "")
               + "  mechanism:   Gaussian, noise std = " + num(s) + " x the L2 clipping norm",
-          "  schedule:    " + steps + " steps, " + (q < 1 ? "each unit included independently with probability " + num(q) + " (Poisson sampling)" : "every unit in every step"),
-          "  neighbours:  add or remove one unit (one example in DP-SGD, one client in DP-FedAvg)",
+          "  schedule:    " + steps + " steps, " + (q >= 1 ? "every unit in every step"
+              : sampling == Accounting.Sampling.POISSON
+                  ? "each unit included independently with probability " + num(q) + " (Poisson sampling)"
+                  : "a fixed-size sample of " + num(q) + " of the units, drawn without replacement"),
+          sampling == Accounting.Sampling.POISSON
+              ? "  neighbours:  add or remove one unit (one example in DP-SGD, one client in DP-FedAvg)"
+              : "  neighbours:  replace one unit (the population size is public); the sum moves by up to 2x the clip",
           "  accountant:  " + how);
       print(spec.commandLine().getOut(), common, j, statement);
       return 0;

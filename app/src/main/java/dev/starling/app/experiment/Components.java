@@ -76,12 +76,13 @@ public final class Components {
 
   /** The update privacy a config asks for; {@code coordinates} is the model size. */
   public static UpdatePrivacy privacy(SimConfig.Privacy p, SimConfig.CodecCfg codecCfg, int coordinates,
-      double samplingRate) {
+      double samplingRate, boolean fixedSize) {
     Codec codec = Codecs.of(codecCfg.name(), codecCfg.block(), codecCfg.stochastic());
     try {
       return switch (p.mechanism()) {
         case "none" -> new UpdatePrivacy.None(codec);
-        case "gaussian" -> new UpdatePrivacy.CentralGaussian(p.clip(), p.noiseMultiplier(), samplingRate, codec);
+        case "gaussian" -> new UpdatePrivacy.CentralGaussian(p.clip(), p.noiseMultiplier(), samplingRate, codec,
+            fixedSize);
         case "rqm" -> new UpdatePrivacy.LocalRqm(
             new RqmParams(p.clip(), p.rqmRangeRatio() * p.clip(), p.rqmLevels(), p.rqmLevels() == 2 ? 0.5 : p.rqmKeepProb()),
             coordinates, samplingRate);

@@ -79,7 +79,9 @@ public final class FlWorld {
     // rate of the accounting is the invitation rate (Poisson with over-selection is refused).
     int invited = Math.min(n, expected + (int) Math.ceil(expected * srv.overSelection()));
     double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) invited / n;
-    this.privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate);
+    // fixed and fraction draw a fixed-size sample without replacement: replace-one neighbours.
+    this.privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate,
+        !"poisson".equals(srv.sampler()));
     this.ledger = privacy.roundCurve() == null ? null
         : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
   }

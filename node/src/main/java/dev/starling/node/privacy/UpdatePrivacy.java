@@ -5,6 +5,7 @@ import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Fp32Codec;
 import dev.starling.node.wire.codec.Tensors;
 import dev.starling.node.wire.proto.Tensor;
+import dev.starling.privacy.Accounting;
 import dev.starling.privacy.mechanism.Clipping;
 import dev.starling.privacy.rdp.RdpCurve;
 import dev.starling.privacy.rdp.SampledWithoutReplacementRdp;
@@ -82,10 +83,12 @@ public sealed interface UpdatePrivacy {
   /**
    * Central DP-FedAvg (McMahan et al. 2018): clients clip their update to L2 norm C; the server
    * sums the (re-clipped) updates with equal weight, adds N(0, (sigma C)^2) and divides by the
-   * expected number of clients. Accounted as the Poisson-subsampled Gaussian with rate q per
-   * round, add/remove-one client.
+   * expected number of clients. With Poisson sampling accounted as the Poisson-subsampled
+   * Gaussian with rate q per round, add-or-remove one client; with a fixed-size sample
+   * ({@code fixedSize}) as sampling without replacement with ratio q, replace-one client (the sum
+   * then moves by up to 2C).
    */
-  record CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate, Codec codec)
+  record CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate, Codec codec, boolean fixedSize)
       implements UpdatePrivacy {
     public CentralGaussian {
       if (!(clipNorm > 0) || !(noiseMultiplier >= 0) || !(samplingRate > 0 && samplingRate <= 1)) {
@@ -93,8 +96,9 @@ public sealed interface UpdatePrivacy {
       }
     }
 
+    /** Poisson sampling at rate {@code samplingRate}. */
     public CentralGaussian(double clipNorm, double noiseMultiplier, double samplingRate) {
-      this(clipNorm, noiseMultiplier, samplingRate, new Fp32Codec());
+      this(clipNorm, noiseMultiplier, samplingRate, new Fp32Codec(), false);
     }
 
     @Override
@@ -111,12 +115,13 @@ public sealed interface UpdatePrivacy {
 
     @Override
     public RdpCurve roundCurve() {
-      return new SubsampledGaussianRdp(samplingRate, noiseMultiplier);
+      return fixedSize ? Accounting.fixedSizeGaussian(noiseMultiplier, samplingRate)
+          : new SubsampledGaussianRdp(samplingRate, noiseMultiplier);
     }
 
     @Override
     public RdpCurve participationCurve() {
-      return new SubsampledGaussianRdp(1, noiseMultiplier);
+      return fixedSize ? Accounting.fixedSizeGaussian(noiseMultiplier, 1) : new SubsampledGaussianRdp(1, noiseMultiplier);
     }
 
     @Override

@@ -18,10 +18,15 @@ public final class Calibration {
 
   public static Calibrated gaussianNoise(double targetEpsilon, double q, long steps, double delta, Accounting.Kind kind,
       double interval) {
+    return gaussianNoise(targetEpsilon, q, steps, delta, kind, interval, Accounting.Sampling.POISSON);
+  }
+
+  public static Calibrated gaussianNoise(double targetEpsilon, double q, long steps, double delta, Accounting.Kind kind,
+      double interval, Accounting.Sampling sampling) {
     checkTarget(targetEpsilon);
-    double sigma = smallestFeasible(s -> Accounting.gaussian(s, q, steps, delta, kind, interval).epsilon(), targetEpsilon,
-        1e6, "noise multiplier");
-    return new Calibrated(sigma, Accounting.gaussian(sigma, q, steps, delta, kind, interval));
+    double sigma = smallestFeasible(s -> Accounting.gaussian(s, q, steps, delta, kind, interval, sampling).epsilon(),
+        targetEpsilon, 1e6, "noise multiplier");
+    return new Calibrated(sigma, Accounting.gaussian(sigma, q, steps, delta, kind, interval, sampling));
   }
 
   public static Calibrated rqmKeepProb(double targetEpsilon, int levels, double rangeRatio, long coordinates,
