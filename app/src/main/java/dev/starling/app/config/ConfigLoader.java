@@ -123,8 +123,12 @@ public final class ConfigLoader {
     return new SimConfig(
         c.string("name"), c.longValue("seed"), c.integer("rounds", 1, 10_000_000), algorithm, data(c), model(c, catalog),
         clients, training(c), server(c), network(c), devices(c), privacy(c),
-        new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0"), c.integer("codec-block", 1, 1 << 24),
-            c.bool("codec-stochastic")),
+        new SimConfig.CodecCfg(c.choice("codec", "fp32", "bf16", "int8", "e3m0", "lattice"),
+            c.integer("codec-block", 1, 1 << 24), c.bool("codec-stochastic"), c.integer("codec-bits", 1, 16),
+            c.number("codec-clip", 0, true, 1e9)),
+        new SimConfig.SecAgg(c.bool("secagg.enabled"), c.integer("secagg.neighbours", 2, 1_000_000),
+            c.integer("secagg.threshold", 0, 1_000_000), c.integer("secagg.bits", 0, 63),
+            c.number("secagg.stage-timeout-s", 0, true, 1e6)),
         diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
         c.integer("simulation.compute-threads", 0, 1024), output,
         c.raw(), userKeys);

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  */
 public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
-    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, Diloco diloco,
+    TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, SecAgg secagg, Diloco diloco,
     Modest modest, Dl dl, java.util.List<Failure> failures, AvailabilityPlan.Spec availability, int computeThreads,
     Output output, Config resolved, java.util.Set<String> userKeys) {
 
@@ -40,7 +40,13 @@ public record SimConfig(
   /** Per-node availability: a trace file or a generator. */
 
   /** How updates are encoded on the wire. */
-  public record CodecCfg(String name, int block, boolean stochastic) {}
+  public record CodecCfg(String name, int block, boolean stochastic, int bits, double clip) {}
+
+  /**
+   * Secure aggregation (SecAgg+) of FL updates: graph degree, Shamir threshold (0: a majority of
+   * the degree), modulus bits (0: the fewest that cannot wrap) and the stage timeout.
+   */
+  public record SecAgg(boolean enabled, int neighbours, int threshold, int bits, double stageTimeoutSeconds) {}
 
   /** Differential privacy of client updates. */
   public record Privacy(

@@ -77,7 +77,8 @@ public final class Components {
   /** The update privacy a config asks for; {@code coordinates} is the model size. */
   public static UpdatePrivacy privacy(SimConfig.Privacy p, SimConfig.CodecCfg codecCfg, int coordinates,
       double samplingRate, boolean fixedSize) {
-    Codec codec = Codecs.of(codecCfg.name(), codecCfg.block(), codecCfg.stochastic());
+    Codec codec = Codecs.of(codecCfg.name(), codecCfg.block(), codecCfg.stochastic(), codecCfg.bits(),
+        codecCfg.clip());
     try {
       return switch (p.mechanism()) {
         case "none" -> new UpdatePrivacy.None(codec);

@@ -40,7 +40,8 @@ public final class DilocoWorld {
     this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
-    this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic());
+    this.codec = Codecs.of(cfg.codec().name(), cfg.codec().block(), cfg.codec().stochastic(),
+        cfg.codec().bits(), cfg.codec().clip());
     this.rounds = d.totalSteps() / d.innerSteps();
     this.test = Components.testSet(cfg, data);
   }

@@ -29,6 +29,64 @@ public final class FlSimulation {
    * Runs {@code cfg} on {@code world}, writing rows through {@code writer} and reporting each to
    * {@code progress}.
    */
+  /**
+   * Injected client crashes ({@code failures} of kind crash at a virtual time): the chosen
+   * clients stop silently, mid-protocol wherever the round is; the server never crashes. Each is
+   * listed in {@code failures.csv}.
+   */
+  private static void scheduleCrashes(SimConfig cfg, SimHarness sim, RunWriter writer) {
+    if (cfg.failures().isEmpty()) {
+      return;
+    }
+    java.io.BufferedWriter log;
+    try {
+      log = java.nio.file.Files.newBufferedWriter(writer.dir().resolve("failures.csv"), java.nio.charset.StandardCharsets.UTF_8);
+      log.write("virtual_time_s,node,event\n");
+      log.flush();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    boolean[] down = new boolean[cfg.clients() + 1];
+    for (int f = 0; f < cfg.failures().size(); f++) {
+      SimConfig.Failure fl = cfg.failures().get(f);
+      int index = f;
+      sim.queue().after(Math.round(fl.atSeconds() * 1e9), () -> {
+        List<Integer> pool = new ArrayList<>();
+        if (fl.nodes() != null) {
+          for (int id : fl.nodes()) {
+            pool.add(id);
+          }
+        } else {
+          for (int c = 1; c <= cfg.clients(); c++) {
+            if (!down[c]) {
+              pool.add(c);
+            }
+          }
+          int count = (int) Math.round(fl.fraction() * pool.size());
+          java.util.SplittableRandom rng = new java.util.SplittableRandom(dev.starling.node.runtime.Seeds.derive(cfg.seed(),
+              0xFA11L, index));
+          for (int k = 0; k < count; k++) {
+            java.util.Collections.swap(pool, k, k + rng.nextInt(pool.size() - k));
+          }
+          pool = new ArrayList<>(pool.subList(0, count));
+          pool.sort(null);
+        }
+        for (int id : pool) {
+          if (id >= 1 && id <= cfg.clients() && !down[id]) {
+            down[id] = true;
+            sim.crash(id);
+            try {
+              log.write(String.format(java.util.Locale.ROOT, "%.6f,%d,crash(crash)%n", sim.queue().nowSeconds(), id));
+              log.flush();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        }
+      });
+    }
+  }
+
   public static RunResult run(SimConfig cfg, FlWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
@@ -83,6 +141,7 @@ public final class FlSimulation {
       }
       var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), world.server(), listener));
       server.tell(new FlServer.Start());
+      scheduleCrashes(cfg, sim, writer);
       try {
         sim.runUntil(() -> done[0]);
       } catch (IllegalStateException | SimHarness.NodeCrash stopped) {

@@ -84,6 +84,9 @@ public final class FlWorld {
         !"poisson".equals(srv.sampler()));
     this.ledger = privacy.roundCurve() == null ? null
         : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
+    if (cfg.secagg().enabled()) {
+      secureSum(algorithm.server(n, initial.length)); // refuses a config SecAgg cannot run, before anything starts
+    }
   }
 
   public int clients() {
@@ -119,8 +122,82 @@ public final class FlWorld {
   }
 
   public FlClient.Setup client(int c) {
-    return new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
+    FlClient.Setup s = new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
         algorithm.client(), evalParts[c - 1], SERVER);
+    return cfg.secagg().enabled() ? s.withSecAgg(new FlClient.SecAgg(maxWeight(), true)) : s;
+  }
+
+  /** The largest client's training samples: the most a client weighs in with. */
+  private long maxWeight() {
+    long max = 1;
+    for (int[] p : parts) {
+      max = Math.max(max, p.length);
+    }
+    return max;
+  }
+
+  /**
+   * The exact integer aggregation of level-index updates (RQM, or the lattice codec), in the
+   * clear or under SecAgg+; null where updates are floats or the rule needs each update
+   * (SecAgg is then refused in one line).
+   */
+  private FlServer.SecureSum secureSum(dev.starling.node.fl.FlStrategy strategy) {
+    SimConfig.SecAgg sc = cfg.secagg();
+    int levels;
+    double outer;
+    if (privacy instanceof UpdatePrivacy.LocalRqm r) {
+      levels = r.params().levels();
+      outer = r.params().outer();
+    } else if (privacy instanceof UpdatePrivacy.None none && none.codec() instanceof dev.starling.node.wire.codec.LatticeCodec l) {
+      levels = l.levels();
+      outer = l.clip();
+    } else {
+      if (sc.enabled()) {
+        throw new dev.starling.app.config.ConfigError("config key 'secagg.enabled': true needs integer updates: set"
+            + " privacy.mechanism = rqm, or codec = lattice (got privacy.mechanism = " + cfg.privacy().mechanism()
+            + ", codec = " + cfg.codec().name() + ")");
+      }
+      return null;
+    }
+    boolean plain = aggregator instanceof dev.starling.aggregator.FedAvg && strategy instanceof dev.starling.node.fl.AggregateAndStep;
+    if (!plain) {
+      if (sc.enabled()) {
+        throw new dev.starling.app.config.ConfigError("config key 'secagg.enabled': the server sees only the sum, so it"
+            + " needs server.aggregator = fedavg and a FedOpt strategy (got " + aggregator.name() + ", " + strategy.name() + ")");
+      }
+      return null;
+    }
+    long maxWeight = maxWeight();
+    int n = cfg.clients();
+    int invitedMax = Math.min(n, expected + (int) Math.ceil(expected * cfg.server().overSelection()));
+    int need;
+    try {
+      long maxSum = Math.multiplyExact(Math.multiplyExact((long) invitedMax, maxWeight), (long) levels - 1);
+      need = Math.max(1, 64 - Long.numberOfLeadingZeros(maxSum));
+    } catch (ArithmeticException e) {
+      need = 64;
+    }
+    java.time.Duration stage = Clock.seconds(sc.stageTimeoutSeconds());
+    if (!sc.enabled()) {
+      return new FlServer.SecureSum(levels, outer, maxWeight, null, stage);
+    }
+    if (need > 63) {
+      throw new dev.starling.app.config.ConfigError("config key 'secagg.enabled': " + invitedMax + " clients x "
+          + maxWeight + " samples x " + (levels - 1) + " levels overflow a 63-bit sum (use fewer levels or clients per round)");
+    }
+    int bits = sc.bits() == 0 ? need : sc.bits();
+    if (bits < need) {
+      throw new dev.starling.app.config.ConfigError("config key 'secagg.bits': " + bits + " lets the sum wrap (" + invitedMax
+          + " clients x " + maxWeight + " samples x " + (levels - 1) + " needs " + need + "; allowed " + need + "..63, or 0)");
+    }
+    int k = sc.neighbours();
+    int t = sc.threshold() == 0 ? k / 2 + 1 : sc.threshold();
+    if (t > k) {
+      throw new dev.starling.app.config.ConfigError("config key 'secagg.threshold': " + t + " is above secagg.neighbours = "
+          + k + " (allowed 1.." + k + ", or 0 for a majority)");
+    }
+    return new FlServer.SecureSum(levels, outer, maxWeight, new dev.starling.node.secagg.SecAggServerRound.Params(k, t, bits),
+        stage);
   }
 
   /**
@@ -146,13 +223,14 @@ public final class FlWorld {
 
   public FlServer.Setup server() {
     SimConfig.Server s = cfg.server();
+    var strategy = algorithm.server(cfg.clients(), initial.length);
     return new FlServer.Setup(
         new FlServer.Sampling(clientIds(), Components.sampler(s), s.overSelection(), expected),
         new FlServer.Schedule(cfg.rounds(), Clock.seconds(s.deadlineSeconds()), s.minClients(), s.maxAttempts(), s.evalEvery(),
             new FlServer.FederatedEval(s.federatedEval().every(), s.federatedEval().clients())),
-        new FlServer.Strategy(aggregator, algorithm.server(cfg.clients(), initial.length)),
+        new FlServer.Strategy(aggregator, strategy),
         new FlServer.Learning(initial, pool, test),
         new FlServer.Privacy(privacy, ledger, cfg.privacy().budgetEpsilon()),
-        Seeds.derive(cfg.seed(), 6));
+        Seeds.derive(cfg.seed(), 6)).withSecureSum(secureSum(strategy));
   }
 }

@@ -40,7 +40,7 @@ public final class PeerWorld {
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.CodecCfg cc = cfg.codec();
-    this.codec = Codecs.of(cc.name(), cc.block(), cc.stochastic());
+    this.codec = Codecs.of(cc.name(), cc.block(), cc.stochastic(), cc.bits(), cc.clip());
     this.protocol = protocol;
   }
 

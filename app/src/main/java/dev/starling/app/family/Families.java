@@ -86,9 +86,12 @@ public final class Families implements AlgorithmCatalog {
           allowed.addAll(g.algorithms());
         }
       }
-      if (!cfg.failures().isEmpty()) {
+      boolean clientCrashes = f.algorithms().contains("fedavg") && cfg.failures().stream()
+          .allMatch(x -> "crash".equals(x.kind()) && x.atSeconds() >= 0);
+      if (!cfg.failures().isEmpty() && !clientCrashes) {
         throw new ConfigError("config key 'failures' is set but algorithm = " + cfg.algorithm()
-            + " does not inject failures (allowed with " + String.join(", ", allowed) + ")");
+            + " does not inject these failures (FL: only kind = crash at-s = T, of clients; all kinds with "
+            + String.join(", ", allowed) + ")");
       }
       if (cfg.availability().trace() != null || !"none".equals(cfg.availability().generator())) {
         throw new ConfigError("config key 'availability' is set but algorithm = " + cfg.algorithm()

@@ -173,6 +173,9 @@ public final class FlMembers {
       }
     });
     FlClient.Setup setup = world.client(id);
+    if (setup.secagg() != null) { // a deployment draws its SecAgg keys from the system, never from the run seed
+      setup = setup.withSecAgg(new FlClient.SecAgg(setup.secagg().maxWeight(), false));
+    }
     warmUp(setup);
     m.runtime().spawn("node-" + id, FlClient.create(m.ports(id), setup));
     m.say("ready with %d local samples", world.localSamples(id));

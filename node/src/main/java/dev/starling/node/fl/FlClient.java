@@ -51,7 +51,16 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
    * server's node id (requests from any other node are dropped).
    */
   public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
-      ClientTraining training, int[] evalIndices, int server) {
+      ClientTraining training, int[] evalIndices, int server, SecAgg secagg) {
+    public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
+        ClientTraining training, int[] evalIndices, int server) {
+      this(data, indices, models, seed, privacy, training, evalIndices, server, null);
+    }
+
+    /** The same setup, sending its updates under SecAgg+ (null: in the clear). */
+    public Setup withSecAgg(SecAgg s) {
+      return new Setup(data, indices, models, seed, privacy, training, evalIndices, server, s);
+    }
     public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
         ClientTraining training, int[] evalIndices) {
       this(data, indices, models, seed, privacy, training, evalIndices, 0);
@@ -66,8 +75,18 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     }
   }
 
+  /**
+   * SecAgg+ on the client: its sample count is capped at {@code maxWeight} (the bound the modulus
+   * was sized for); {@code simulated} draws the round keys and seeds from the run seed so a
+   * simulation repeats, a deployment from the system's {@link java.security.SecureRandom}.
+   */
+  public record SecAgg(long maxWeight, boolean simulated) {}
+
   private final NodePorts ports;
   private final Setup setup;
+  private dev.starling.node.secagg.SecAggClientRound secRound;
+  private long[] pendingInput; // trained before the neighbours' shares came
+  private ModelUpdate pendingMeta;
   private int currentRound = -1;
   private int currentAttempt = -1;
   private java.util.SortedMap<String, float[]> state = new java.util.TreeMap<>();
@@ -102,6 +121,12 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_REQUEST) {
       return onEvaluateRequest(d.inbound().from(), env.getEvaluateRequest());
     }
+    switch (env.getBodyCase()) {
+      case SECAGG_ROSTER, SECAGG_FORWARD, SECAGG_UNMASK -> {
+        return onSecAgg(d.inbound().from(), env);
+      }
+      default -> { }
+    }
     if (env.getBodyCase() != Envelope.BodyCase.TRAIN_REQUEST) {
       ports.network().rejected(d.inbound().from(), "client {} dropped unexpected {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
       return this;
@@ -122,6 +147,15 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     currentRound = round;
     currentAttempt = attempt;
     int server = d.inbound().from();
+    if (setup.secagg() != null) {
+      java.security.SecureRandom rnd = setup.secagg().simulated()
+          ? dev.starling.node.secagg.SecAggCrypto.seeded(Seeds.derive(setup.seed(), ports.id(), round, attempt, 0x5341L))
+          : new java.security.SecureRandom();
+      secRound = new dev.starling.node.secagg.SecAggClientRound(ports.id(), round, attempt, rnd);
+      pendingInput = null;
+      pendingMeta = null;
+      ports.network().send(server, Envelope.newBuilder().setSecaggKeys(secRound.keys()));
+    }
     long seed = Seeds.derive(setup.seed(), ports.id(), round, attempt);
     var models = setup.models();
     double flops = LocalTrainer.plannedSamples(setup.indices().length, models.training())
@@ -191,7 +225,61 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
         .setNumSamples(result.samples())
         .setTrainLoss((float) result.meanLoss());
     NamedTensors.write(done.fit().tensors(), update::addTensors);
+    if (setup.secagg() != null) {
+      ModelUpdate u = update.build();
+      long w = Math.min(u.getNumSamples(), setup.secagg().maxWeight());
+      int[] z = Tensors.levelIndices(u.getDelta(), delta.length);
+      long[] input = new long[z.length];
+      for (int i = 0; i < z.length; i++) {
+        input[i] = w * z[i];
+      }
+      pendingInput = input;
+      pendingMeta = u.toBuilder().setNumSamples(w).build();
+      sendMaskedIfReady(done.server());
+      return this;
+    }
     ports.network().send(done.server(), Envelope.newBuilder().setModelUpdate(update.build()));
     return this;
+  }
+
+  private Behavior<Command> onSecAgg(int server, Envelope env) {
+    if (setup.secagg() == null || secRound == null) {
+      ports.network().rejected(server, "client {} dropped {}: it is not in a SecAgg round", ports.id(), env.getBodyCase());
+      return this;
+    }
+    var sa = secRound;
+    int[] ra = dev.starling.node.secagg.SecAggCrypto.roundAndAttempt(env);
+    int r = ra[0];
+    int a = ra[1];
+    if (r != sa.round() || a != sa.attempt()) {
+      return this; // another round or attempt
+    }
+    try {
+      switch (env.getBodyCase()) {
+        case SECAGG_ROSTER -> ports.network().send(server, Envelope.newBuilder().setSecaggShares(sa.onRoster(env.getSecaggRoster())));
+        case SECAGG_FORWARD -> {
+          sa.onForward(env.getSecaggForward());
+          sendMaskedIfReady(server);
+        }
+        default -> ports.network().send(server, Envelope.newBuilder().setSecaggReveal(sa.reveal(env.getSecaggUnmask())));
+      }
+    } catch (InvalidMessageException e) {
+      ports.network().rejected(server, "client {} rejected {} for round {}: {}", ports.id(), env.getBodyCase(), r, e.getMessage());
+    }
+    return this;
+  }
+
+  /** Sends the masked update once both the training and the neighbours' shares are done. */
+  private void sendMaskedIfReady(int server) {
+    if (pendingInput == null || secRound == null || !secRound.readyToMask()) {
+      return;
+    }
+    int bits = secRound.modulusBits();
+    long[] y = secRound.mask(pendingInput);
+    ports.network().send(server, Envelope.newBuilder().setSecaggMasked(dev.starling.node.wire.proto.SecAggMasked.newBuilder()
+        .setRound(pendingMeta.getRound()).setAttempt(pendingMeta.getAttempt()).setLength(y.length)
+        .setMasked(dev.starling.node.secagg.Packing.pack(y, bits)).setNumSamples(pendingMeta.getNumSamples())
+        .setTrainLoss(pendingMeta.getTrainLoss())));
+    pendingInput = null;
   }
 }

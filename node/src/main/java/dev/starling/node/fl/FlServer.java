@@ -51,7 +51,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class FlServer extends AbstractBehavior<FlServer.Command> {
 
   /** What the server reacts to. */
-  public sealed interface Command permits Start, Delivered, Deadline, Evaluated, FederatedDeadline {}
+  public sealed interface Command permits Start, Delivered, Deadline, Evaluated, FederatedDeadline, SecAggTimeout {}
 
   /** Begin training. */
   public record Start() implements Command {}
@@ -64,6 +64,26 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private record Evaluated(int round, Evaluation evaluation, Throwable failure) implements Command {}
 
   private record FederatedDeadline(int round) implements Command {}
+
+  /** A SecAgg stage of (round, attempt) waited its timeout. */
+  private record SecAggTimeout(int round, int attempt) implements Command {}
+
+  /**
+   * Exact integer aggregation of level-index updates (RQM indices or the lattice codec), in the
+   * clear or under SecAgg+ masks: the weighted mean of the updates, decoded once from the
+   * integer sum, is what the strategy aggregates.
+   *
+   * @param levels and {@code outer}: the lattice every update uses
+   * @param maxWeight the largest sample count a client may weigh in with
+   * @param secagg the SecAgg+ parameters, or null to sum in the clear
+   * @param stageTimeout how long the key, share and unmask stages wait for the last client
+   */
+  public record SecureSum(int levels, double outer, long maxWeight, dev.starling.node.secagg.SecAggServerRound.Params secagg,
+      Duration stageTimeout) {
+    public boolean masked() {
+      return secagg != null;
+    }
+  }
 
   /** Who takes part: all client ids (ascending), who is asked each round, and how many extra are invited. */
   public record Sampling(List<Integer> clients, ClientSampler sampler, double overSelection, int expectedClients) {
@@ -150,16 +170,26 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
 
   /** Server settings, grouped by concern; {@code checkpoints} is null for a server that keeps none. */
   public record Setup(Sampling sampling, Schedule schedule, Strategy strategy, Learning learning, Privacy privacy,
-      long seed, ServerCheckpoints checkpoints) {
+      long seed, ServerCheckpoints checkpoints, SecureSum secureSum) {
 
     /** A setup without checkpoints. */
     public Setup(Sampling sampling, Schedule schedule, Strategy strategy, Learning learning, Privacy privacy, long seed) {
-      this(sampling, schedule, strategy, learning, privacy, seed, null);
+      this(sampling, schedule, strategy, learning, privacy, seed, null, null);
+    }
+
+    public Setup(Sampling sampling, Schedule schedule, Strategy strategy, Learning learning, Privacy privacy, long seed,
+        ServerCheckpoints checkpoints) {
+      this(sampling, schedule, strategy, learning, privacy, seed, checkpoints, null);
     }
 
     /** The same setup, checkpointing every round to {@code store} and resuming from it. */
     public Setup withCheckpoints(ServerCheckpoints store) {
-      return new Setup(sampling, schedule, strategy, learning, privacy, seed, store);
+      return new Setup(sampling, schedule, strategy, learning, privacy, seed, store, secureSum);
+    }
+
+    /** The same setup, aggregating level indices exactly (null: as floats). */
+    public Setup withSecureSum(SecureSum s) {
+      return new Setup(sampling, schedule, strategy, learning, privacy, seed, checkpoints, s);
     }
   }
 
@@ -191,6 +221,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   private boolean closing;
   private List<Integer> lastAggregated = List.of();
   private double lastTrainLoss;
+  private final SecureAggregation secure;
+  private final Duration stageTimeout;
 
   public static Behavior<Command> create(NodePorts ports, Setup setup, RoundListener listener) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new FlServer(ctx, t, ports, setup, listener)));
@@ -211,6 +243,13 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         Math.max(1, setup.sampling().expectedClients()), noiseRng);
     this.algorithm = setup.strategy().algorithm();
     this.clientTensors = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(algorithm.clientTensors()));
+    this.secure = setup.secureSum() == null ? null
+        : new SecureAggregation(setup.secureSum(), numParams, ports.network(), setup.seed());
+    // The key and share stages must end well inside the round deadline, or a round with one
+    // silent client would spend the deadline waiting for its keys: a tenth of it at most.
+    Duration stage = setup.secureSum() == null ? Duration.ZERO : setup.secureSum().stageTimeout();
+    Duration dl = setup.schedule().deadline();
+    this.stageTimeout = !dl.isZero() && dl.dividedBy(10).compareTo(stage) < 0 ? dl.dividedBy(10) : stage;
     Optional<ServerCheckpoint> cp = setup.checkpoints() == null ? Optional.empty() : setup.checkpoints().load();
     if (cp.isPresent()) {
       restore(cp.get());
@@ -233,6 +272,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         .onMessage(Deadline.class, this::onDeadline)
         .onMessage(Evaluated.class, this::onEvaluated)
         .onMessage(FederatedDeadline.class, this::onFederatedDeadline)
+        .onMessage(SecAggTimeout.class, this::onSecAggTimeout)
         .build();
   }
 
@@ -266,6 +306,13 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       inv.sort(null);
     }
     invited = List.copyOf(inv);
+    if (secure != null) {
+      secure.begin(r, a, invited);
+      secure.invited(invited.size());
+      if (secure.masked()) {
+        timers.startSingleTimer("secagg", new SecAggTimeout(r, a), stageTimeout);
+      }
+    }
     TrainRequest.Builder request = TrainRequest.newBuilder().setRound(r).setAttempt(a).setModel(Tensors.fp32(global));
     algorithm.configureFit(r).writeTo(request);
     TrainRequest built = request.build();
@@ -286,6 +333,9 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     Envelope env = d.inbound().envelope();
     if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_RESULT) {
       return onEvaluateResult(from, env.getEvaluateResult());
+    }
+    if (SecureAggregation.isSecAgg(env.getBodyCase())) {
+      return onSecAgg(from, env);
     }
     if (env.getBodyCase() != Envelope.BodyCase.MODEL_UPDATE) {
       ports.network().rejected(from, "server dropped unexpected {} from {}", env.getBodyCase(), from);
@@ -318,6 +368,18 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         || received.containsKey(from)) {
       return this; // late, stale, uninvited or duplicate
     }
+    if (secure != null) {
+      if (secure.masked()) {
+        ports.network().rejected(from, "server dropped a plain update from node {}: this run aggregates under SecAgg", from);
+        return this;
+      }
+      try {
+        secure.clearUpdate(from, u.getDelta(), u.getNumSamples());
+      } catch (InvalidMessageException e) {
+        ports.network().rejected(from, "server rejected an update from node {} for round {}: {}", from, round, e.getMessage());
+        return this;
+      }
+    }
     received.put(from, new ClientUpdate(from, delta, u.getNumSamples(), u.getTrainLoss(), tensors));
     if (received.size() >= target) {
       return closeRound();
@@ -325,12 +387,76 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     return this;
   }
 
+
+  private Behavior<Command> onSecAgg(int from, Envelope env) {
+    int[] ra = dev.starling.node.secagg.SecAggCrypto.roundAndAttempt(env);
+    int r = ra[0];
+    int a = ra[1];
+    if (secure == null || !secure.masked()) {
+      ports.network().rejected(from, "server dropped {} from node {}: this run does not use SecAgg", env.getBodyCase(), from);
+      return this;
+    }
+    if (r != round || a != attempt || (closing && !secure.unmasking())) {
+      return this; // late or stale (a survivor's reveal after the sum was rebuilt, say)
+    }
+    if (!invited.contains(from)) {
+      ports.network().rejected(from, "server dropped {} from node {}: not invited to round {}", env.getBodyCase(), from, round);
+      return this;
+    }
+    SecureAggregation.Event e;
+    try {
+      e = secure.onMessage(from, env, received);
+    } catch (InvalidMessageException ex) {
+      ports.network().rejected(from, "server rejected {} from node {} for round {}: {}", env.getBodyCase(), from, round,
+          ex.getMessage());
+      return this;
+    }
+    if (e == SecureAggregation.Event.INPUT && received.size() >= target) {
+      return closeInputs();
+    }
+    if (e == SecureAggregation.Event.SUMMED) {
+      timers.cancel("secagg");
+      return closeRound();
+    }
+    if (!secure.stageTimed()) {
+      timers.cancel("secagg");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSecAggTimeout(SecAggTimeout t) {
+    if (t.round() != round || t.attempt() != attempt || !secure.stageTimed()) {
+      return this;
+    }
+    if (secure.unmasking()) {
+      getContext().getLog().info("round {} attempt {}: too few SecAgg shares to unmask; retrying", round, attempt);
+      return startRound(round, attempt + 1);
+    }
+    if (!secure.advance()) {
+      getContext().getLog().info("round {} attempt {}: under 2 SecAgg clients; retrying", round, attempt);
+      return startRound(round, attempt + 1);
+    }
+    if (secure.stageTimed()) {
+      timers.startSingleTimer("secagg", new SecAggTimeout(round, attempt), stageTimeout);
+    }
+    return this;
+  }
+
+  /** SecAgg: the masked inputs that came are the round's; their senders are asked to unmask. */
+  private Behavior<Command> closeInputs() {
+    closing = true;
+    timers.cancel("deadline");
+    secure.closeInputs(received.keySet());
+    timers.startSingleTimer("secagg", new SecAggTimeout(round, attempt), stageTimeout);
+    return this;
+  }
+
   private Behavior<Command> onDeadline(Deadline dl) {
     if (closing || dl.round() != round || dl.attempt() != attempt) {
       return this;
     }
-    if (received.size() >= setup.schedule().minClients()) {
-      return closeRound();
+    if (received.size() >= setup.schedule().minClients() && (secure == null || !received.isEmpty())) {
+      return secure != null && secure.masked() ? closeInputs() : closeRound();
     }
     getContext().getLog().info("round {} attempt {}: {} of min {} updates by the deadline; retrying",
         round, attempt, received.size(), setup.schedule().minClients());
@@ -346,7 +472,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
       lossSum += u.trainLoss() * (double) u.samples();
       weightSum += u.samples();
     }
-    algorithm.aggregateFit(round, List.copyOf(received.values()), aggregator, global);
+    algorithm.aggregateFit(round, secure == null ? List.copyOf(received.values()) : List.of(secure.mean(received)),
+        aggregator, global);
     lastAggregated = List.copyOf(received.keySet());
     lastTrainLoss = weightSum > 0 ? lossSum / weightSum : 0;
     int r = round;

@@ -86,7 +86,8 @@ public final class SimNetwork {
     int bytes = env.getSerializedSize();
     messages++;
     switch (env.getBodyCase()) {
-      case PING, PONG, ADVERTISE, AGG_ACK, RUN_DONE, EVALUATE_RESULT -> bytesControl += bytes;
+      case PING, PONG, ADVERTISE, AGG_ACK, RUN_DONE, EVALUATE_RESULT, SECAGG_KEYS, SECAGG_ROSTER, SECAGG_SHARES,
+          SECAGG_FORWARD, SECAGG_UNMASK, SECAGG_REVEAL -> bytesControl += bytes;
       case PEER_MODEL -> {
         int view = env.getPeerModel().hasView()
             ? com.google.protobuf.CodedOutputStream.computeMessageSize(4, env.getPeerModel().getView()) : 0;

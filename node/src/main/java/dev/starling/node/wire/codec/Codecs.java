@@ -7,10 +7,16 @@ public final class Codecs {
   private Codecs() {}
 
   /** Names accepted by {@link #of}. */
-  public static final List<String> NAMES = List.of("fp32", "bf16", "int8", "e3m0");
+  public static final List<String> NAMES = List.of("fp32", "bf16", "int8", "e3m0", "lattice");
 
   public static Codec of(String name, int block, boolean stochastic) {
+    return of(name, block, stochastic, 16, 1.0);
+  }
+
+  /** @param bits and {@code clip}: the lattice codec's fixed-point bits and range */
+  public static Codec of(String name, int block, boolean stochastic, int bits, double clip) {
     return switch (name) {
+      case "lattice" -> new LatticeCodec(bits, clip, stochastic);
       case "fp32" -> new Fp32Codec();
       case "bf16" -> new Bf16Codec(stochastic);
       case "int8" -> new Int8Codec(block, stochastic);

@@ -124,24 +124,45 @@ public final class Tensors {
     return s;
   }
 
-  private static float[] decodeRqm(Tensor t, int n) {
+  /** Fixed-point level indices packed like RQM's, under the LATTICE encoding. */
+  public static Tensor lattice(int[] z, int levels, double outer) {
+    return rqm(z, levels, outer).toBuilder().setEncoding(Encoding.LATTICE).build();
+  }
+
+  /** Whether {@code t} holds level indices (RQM or LATTICE), which sum exactly as integers. */
+  public static boolean isLattice(Tensor t) {
+    return t.getEncoding() == Encoding.RQM || t.getEncoding() == Encoding.LATTICE;
+  }
+
+  /**
+   * The validated level indices of an RQM or LATTICE tensor of length {@code n}: levels in
+   * 2..65536, a finite positive outer level, the exact byte count, every index below levels.
+   */
+  public static int[] levelIndices(Tensor t, int n) {
+    if (t.getLength() != n) {
+      throw new InvalidMessageException("tensor length " + Integer.toUnsignedString(t.getLength()) + ", expected " + n);
+    }
+    if (!isLattice(t)) {
+      throw new InvalidMessageException("tensor encoding " + t.getEncoding() + " where level indices (RQM, LATTICE) are expected");
+    }
     int levels = t.getLevels();
     double outer = t.getOuter();
     if (levels < 2 || levels > (1 << 16)) {
-      throw new InvalidMessageException("RQM tensor with " + Integer.toUnsignedString(levels) + " levels (allowed 2..65536)");
+      throw new InvalidMessageException(t.getEncoding() + " tensor with " + Integer.toUnsignedString(levels)
+          + " levels (allowed 2..65536)");
     }
     if (!(outer > 0) || Double.isInfinite(outer)) {
-      throw new InvalidMessageException("RQM tensor with outer level " + outer + " (must be finite and > 0)");
+      throw new InvalidMessageException(t.getEncoding() + " tensor with outer level " + outer + " (must be finite and > 0)");
     }
     int bits = bitsFor(levels);
     long need = ((long) n * bits + 7) / 8;
     ByteString data = t.getData();
     if (data.size() != need) {
-      throw new InvalidMessageException("RQM tensor of " + n + " indices at " + bits + " bits carries " + data.size()
-          + " bytes, expected " + need);
+      throw new InvalidMessageException(t.getEncoding() + " tensor of " + n + " indices at " + bits + " bits carries "
+          + data.size() + " bytes, expected " + need);
     }
     byte[] b = data.toByteArray();
-    float[] out = new float[n];
+    int[] out = new int[n];
     long bitPos = 0;
     for (int i = 0; i < n; i++) {
       int z = 0;
@@ -149,9 +170,23 @@ public final class Tensors {
         z |= ((b[(int) (bitPos >> 3)] >> (bitPos & 7)) & 1) << k;
       }
       if (z >= levels) {
-        throw new InvalidMessageException("RQM index " + z + " at " + i + " outside [0, " + levels + ")");
+        throw new InvalidMessageException(t.getEncoding() + " index " + z + " at " + i + " outside [0, " + levels + ")");
       }
-      out[i] = (float) (-outer + 2.0 * z * outer / (levels - 1));
+      out[i] = z;
+    }
+    return out;
+  }
+
+  /** The value of level {@code z} of {@code levels} equally spaced on [-outer, outer]. */
+  public static float levelValue(double z, int levels, double outer) {
+    return (float) (-outer + 2.0 * z * outer / (levels - 1));
+  }
+
+  private static float[] decodeRqm(Tensor t, int n) {
+    int[] z = levelIndices(t, n);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = levelValue(z[i], t.getLevels(), t.getOuter());
     }
     return out;
   }
@@ -176,7 +211,7 @@ public final class Tensors {
         }
         out = fp32Values(data, expectedLength);
       }
-      case RQM -> out = decodeRqm(t, expectedLength);
+      case RQM, LATTICE -> out = decodeRqm(t, expectedLength);
       case BF16 -> {
         byte[] b = bytesOfSize(t, expectedLength * 2L, "BF16");
         out = new float[expectedLength];
