@@ -68,6 +68,25 @@ class ClusterFlTest {
     assertEquals(simulatedSha(dir.resolve("sim")), server.get("final_model_sha256").asText());
   }
 
+  /**
+   * SecAgg+ across four JVMs over mutual TLS: the clients draw their keys from the system's
+   * SecureRandom (not the run seed), the server sees only masked vectors, and the model equals
+   * the simulator's (the masks cancel exactly, whatever the keys).
+   */
+  @Test
+  void secureAggregationOnTheClusterEndsWithTheSimulatorsModel() throws Exception {
+    String port = "cluster.base-port=" + Members.freeBasePort(4);
+    Path out = dir.resolve("secagg");
+    Cli.Result r = Cli.run("node", "local", "fl", "--out", out.toString(), "--set", port, "--set", "codec=lattice", "--set",
+        "secagg.enabled=true");
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode server = json(out.resolve("server-0/summary.json"));
+    assertEquals("completed", server.get("status").asText());
+    assertEquals(0, server.get("messages_rejected").asInt());
+    assertEquals(simulatedSha(dir.resolve("secagg-sim"), "codec=lattice", "secagg.enabled=true"),
+        server.get("final_model_sha256").asText());
+  }
+
   private static List<String> nodeArgs(Path keys, int base, String role, int id, Path out, String... sets) {
     List<String> a = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/fl.conf").toString(), "--role",
         role, "--id", Integer.toString(id), "--out", out.toString(), "--keys", keys.toString(), "--set",

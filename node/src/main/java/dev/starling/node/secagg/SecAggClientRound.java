@@ -154,6 +154,10 @@ public final class SecAggClientRound {
         throw new InvalidMessageException("forwarded share from node " + Integer.toUnsignedString(s.getNode())
             + ", not a neighbour or repeated");
       }
+      if (s.getCiphertext().size() != 2 * Shamir.SHARE_BYTES + 16) {
+        throw new InvalidMessageException("a sealed share from node " + s.getNode() + " of " + s.getCiphertext().size()
+            + " bytes (expected " + (2 * Shamir.SHARE_BYTES + 16) + ")");
+      }
       byte[] key = SecAggCrypto.agree(cipher.getPrivate(), SecAggCrypto.publicKey(p.getCipherKey().toByteArray()),
           SEAL_LABEL);
       byte[] plain = SecAggCrypto.open(key, s.getNode(), self, round, attempt, s.getCiphertext().toByteArray());

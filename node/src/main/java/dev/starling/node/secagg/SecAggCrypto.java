@@ -123,11 +123,14 @@ public final class SecAggCrypto {
 
   /** The plaintext of a sealed share, or an exception when it was not sealed by that sender for this receiver. */
   public static byte[] open(byte[] key, int sender, int receiver, int round, int attempt, byte[] sealed) {
+    if (sealed.length < 16) { // shorter than the tag: the JDK would throw an unchecked exception
+      throw new InvalidMessageException("a sealed share from node " + sender + " of " + sealed.length + " bytes");
+    }
     try {
       return gcm(Cipher.DECRYPT_MODE, key, sender, receiver, round, attempt).doFinal(sealed);
     } catch (AEADBadTagException e) {
       throw new InvalidMessageException("a sealed share from node " + sender + " does not authenticate");
-    } catch (GeneralSecurityException e) {
+    } catch (GeneralSecurityException | java.security.ProviderException e) {
       throw new InvalidMessageException("a sealed share from node " + sender + " cannot be opened: " + e.getMessage());
     }
   }
