@@ -6,6 +6,7 @@ import dev.starling.privacy.rdp.RdpAccountant;
 import dev.starling.privacy.rdp.RdpCurve;
 import dev.starling.privacy.rdp.SampledWithoutReplacementRdp;
 import dev.starling.privacy.rdp.SubsampledGaussianRdp;
+import dev.starling.privacy.rqm.AggregateRqm;
 import dev.starling.privacy.rqm.RqmAnalysis;
 import dev.starling.privacy.rqm.RqmParams;
 
@@ -110,18 +111,12 @@ public final class Accounting {
       throw new IllegalArgumentException(
           "the PLD accountant does not support client sampling for RQM yet; use the rdp accountant");
     }
-    // Compose the worst pairs at the RDP-optimal orders and for pure DP; take the largest epsilon.
+    // A dominating pair for one coordinate from the envelope of every input pair's privacy curve
+    // (composing a few chosen pairs, as before, proved nothing about mixtures of pairs), composed
+    // over every coordinate of every round.
     long n = Math.multiplyExact(coordinates, rounds);
-    RdpAccountant.Result rdp = new RdpAccountant().compose(an.curve(coordinates), coordinates * pure, rounds).epsilon(delta);
-    double order = Double.isFinite(rdp.order()) ? rdp.order() : 64;
-    double[] w1 = an.worstPair(order);
-    double[] w2 = an.worstPair(2);
-    double eps = 0;
-    for (double[] w : new double[][] {w1, w2, {w1[1], w1[0]}}) {
-      double[][] pq = an.pmfPair((int) w[0], (int) w[1]);
-      PrivacyLossDistribution pld = PrivacyLossDistribution.fromPmfs(pq[0], pq[1], interval).selfCompose(n);
-      eps = Math.max(eps, pld.epsilon(delta));
-    }
+    PrivacyLossDistribution one = PrivacyLossDistribution.fromPrivacyCurve(an::envelopeDelta, pure, 0, interval);
+    double eps = one.selfCompose(n).epsilon(delta);
     return new Result(eps, delta, kind, Double.NaN);
   }
 
@@ -132,6 +127,22 @@ public final class Accounting {
   public static RdpCurve fixedSizeGaussian(double sigma, double q) {
     RdpCurve replaceOne = new GaussianRdp(sigma / 2);
     return q < 1 ? new SampledWithoutReplacementRdp(replaceOne, q, Double.POSITIVE_INFINITY) : replaceOne;
+  }
+
+  /**
+   * RQM under secure aggregation: what the server sees is each coordinate's sum over the round's
+   * clients ({@link AggregateRqm}, one client's update replaced, the others' inputs worst case),
+   * {@code coordinates} per message, {@code rounds} messages, each round the client sampled
+   * without replacement with ratio {@code samplingRate}; RDP.
+   */
+  public static Result rqmAggregate(AggregateRqm sum, long coordinates, long rounds, double samplingRate, double delta) {
+    checkDelta(delta);
+    RdpCurve message = sum.curve(coordinates);
+    double messagePure = coordinates * sum.pureEpsilon();
+    RdpCurve perRound = samplingRate < 1 ? new SampledWithoutReplacementRdp(message, samplingRate, messagePure) : message;
+    double roundPure = samplingRate < 1 ? StrictMath.log1p(samplingRate * StrictMath.expm1(messagePure)) : messagePure;
+    RdpAccountant.Result r = new RdpAccountant().compose(perRound, roundPure, rounds).epsilon(delta);
+    return new Result(r.epsilon(), delta, Kind.RDP, r.order());
   }
 
   static void checkDelta(double delta) {

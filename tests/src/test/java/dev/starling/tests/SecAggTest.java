@@ -66,7 +66,37 @@ class SecAggTest {
     masked.add("secagg.enabled=true");
     ok("rqm-masked", masked.toArray(String[]::new));
     assertEquals(summary("rqm").get("final_model_sha256"), summary("rqm-masked").get("final_model_sha256"));
-    assertEquals(summary("rqm").get("epsilon").asDouble(), summary("rqm-masked").get("epsilon").asDouble());
+    // min-clients = 1: the sum may hold one client, so the aggregate guarantee is the local one
+    double local = summary("rqm").get("epsilon").asDouble();
+    assertEquals(local, summary("rqm-masked").get("epsilon_local").asDouble());
+    assertEquals(local, summary("rqm-masked").get("epsilon").asDouble(), 1e-9 * local);
+  }
+
+  /**
+   * RQM under SecAgg is accounted for what the server sees, the sum of at least min-clients
+   * clients' outputs: epsilon is well below epsilon_local (the guarantee without SecAgg, the
+   * clear run's epsilon), and it is the privacy command's --aggregate-clients figure.
+   */
+  @Test
+  void rqmUnderSecAggIsAccountedForTheSum() throws IOException {
+    String[] rqm = {"privacy.mechanism=rqm", "privacy.rqm-levels=16", "privacy.clip=0.1", "server.min-clients=10"};
+    ok("local", rqm); // 4 rounds, 10 of 100 clients per round
+    List<String> masked = new ArrayList<>(List.of(rqm));
+    masked.add("secagg.enabled=true");
+    ok("sum", masked.toArray(String[]::new));
+    JsonNode local = summary("local");
+    JsonNode sum = summary("sum");
+    assertEquals(local.get("epsilon").asDouble(), sum.get("epsilon_local").asDouble(), 1e-9);
+    assertTrue(sum.get("epsilon").asDouble() < 0.2 * sum.get("epsilon_local").asDouble(), sum.toString());
+    List<Csv.Row> rows = Csv.read(dir.resolve("sum/metrics.csv"));
+    assertEquals(sum.get("epsilon").asDouble(), rows.get(rows.size() - 1).num("epsilon"), 1e-5);
+    int params = 60 * 10 + 10; // logistic regression on LEAF Synthetic's defaults: 60 features, 10 classes
+    JsonNode cli = new ObjectMapper().readTree(Cli.run("privacy", "rqm", "--levels", "16", "--keep-prob", "0.25",
+        "--range-ratio", "10", "--coordinates", Integer.toString(params), "--rounds", "4", "--sampling-rate", "0.1",
+        "--aggregate-clients", "10", "--delta", "1e-5", "--json").out());
+    assertEquals(cli.get("epsilon").asDouble(), sum.get("epsilon").asDouble(), 1e-6);
+    assertTrue(cli.get("epsilon").asDouble() < cli.get("epsilon_local").asDouble());
+    assertEquals(10, cli.get("aggregate_clients_analysed").asInt());
   }
 
   @Test

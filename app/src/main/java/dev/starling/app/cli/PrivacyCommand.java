@@ -229,6 +229,11 @@ public final class PrivacyCommand implements Runnable {
         description = "Fraction of clients sampled per round, without replacement. Default: ${DEFAULT-VALUE}.")
     double q2;
 
+    @Option(names = "--aggregate-clients", paramLabel = "N", defaultValue = "0",
+        description = "The server sees only the sum of N clients' outputs (secure aggregation): epsilon is the"
+            + " aggregate's, epsilon_local the guarantee without it. RDP only. Default: ${DEFAULT-VALUE} (local DP).")
+    int aggregateClients;
+
     @Override
     public Integer call() {
       common.validate();
@@ -248,6 +253,16 @@ public final class PrivacyCommand implements Runnable {
       if (ratio != null && !(ratio > 0)) {
         throw new UsageException("--range-ratio: " + ratio + " is out of range (allowed: > 0)");
       }
+      if (aggregateClients < 0 || aggregateClients > 1_000_000) {
+        throw new UsageException("--aggregate-clients: " + aggregateClients + " is out of range (allowed: 0..1000000)");
+      }
+      if (aggregateClients > 0 && common.kind() != Accounting.Kind.RDP) {
+        throw new UsageException("--aggregate-clients: the aggregate is accounted with --accountant rdp only");
+      }
+      if (aggregateClients > 0 && common.target != null && (ratio != null || levels > 2 && keepProb == null)) {
+        throw new UsageException("--aggregate-clients with --target-epsilon calibrates --range-ratio only: give --keep-prob"
+            + " and leave out --range-ratio");
+      }
       boolean needKeep = levels > 2;
       if (keepProb != null && needKeep && !(keepProb > 0 && keepProb < 1)) {
         throw new UsageException("--keep-prob: " + keepProb + " is out of range (allowed: 0 < Q < 1"
@@ -258,7 +273,10 @@ public final class PrivacyCommand implements Runnable {
       double rr = ratio == null ? Double.NaN : ratio;
       Accounting.Result r;
       try {
-        if (common.target != null) {
+        if (common.target != null && aggregateClients > 0) {
+          r = null; // calibrated for the aggregate below
+          calibrated = "range_ratio";
+        } else if (common.target != null) {
           if (ratio == null && (!needKeep || keepProb != null)) {
             Calibration.Calibrated cal = Calibration.rqmRangeRatio(common.target, levels, kp, coordinates, rounds, q2,
                 common.delta, common.kind(), common.interval);
@@ -287,10 +305,30 @@ public final class PrivacyCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }
+      if (aggregateClients > 0 && common.target != null) {
+        try {
+          rr = Calibration.rqmRangeRatioAggregate(common.target, levels, kp, coordinates, rounds, q2, aggregateClients,
+              common.delta).value();
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(e.getMessage());
+        }
+      }
       RqmParams p = RqmParams.ofRatio(levels, kp, rr);
       double pure = new RqmAnalysis(p).pureEpsilon();
+      Accounting.Result local = aggregateClients > 0 && common.target != null
+          ? Accounting.rqm(p, coordinates, rounds, q2, common.delta, Accounting.Kind.RDP, common.interval) : r;
+      dev.starling.privacy.rqm.AggregateRqm sum = null;
+      if (aggregateClients > 0) {
+        sum = new dev.starling.privacy.rqm.AggregateRqm(p, aggregateClients);
+        r = Accounting.rqmAggregate(sum, coordinates, rounds, q2, common.delta);
+      }
       Map<String, Object> j = new LinkedHashMap<>();
       j.put("epsilon", r.epsilon());
+      if (sum != null) {
+        j.put("epsilon_local", local.epsilon());
+        j.put("aggregate_clients", aggregateClients);
+        j.put("aggregate_clients_analysed", sum.othersAnalysed() + 1);
+      }
       j.put("delta", r.delta());
       j.put("accountant", common.kind().name().toLowerCase(Locale.ROOT));
       j.put("mechanism", "rqm");
@@ -310,14 +348,20 @@ public final class PrivacyCommand implements Runnable {
       j.put("calibrated", calibrated);
       j.put("neighbouring_relation", "replace-one");
       String statement = String.join("\n",
-          "(epsilon, delta) = (" + num(r.epsilon()) + ", " + num(common.delta) + ")-DP for each client",
+          "(epsilon, delta) = (" + num(r.epsilon()) + ", " + num(common.delta) + ")-DP for each client"
+              + (sum == null ? "" : " against a server that sees only the sum (" + num(local.epsilon())
+                  + " if it sees each update)"),
           (calibrated != null ? "  calibrated: " + calibrated.replace('_', '-') + " = " + num("keep_prob".equals(calibrated) ? kp : rr)
               + " meets epsilon " + num(common.target) + "\n" : "")
               + "  mechanism:   RQM, " + levels + " levels" + (levels > 2 ? ", interior levels kept with probability " + num(kp) : "")
               + ", Delta/c = " + num(rr) + " (" + p.bitsPerCoordinate() + " bits per coordinate; pure epsilon " + num(pure) + " per coordinate)",
           "  schedule:    " + coordinates + " coordinates per message, " + rounds + " rounds"
               + (q2 < 1 ? ", client sampled without replacement with ratio " + num(q2) + " per round" : ", client in every round"),
-          "  neighbours:  replace one client's update by any other (local DP: no trust in the server)",
+          sum == null ? "  neighbours:  replace one client's update by any other (local DP: no trust in the server)"
+              : "  neighbours:  replace one client's update by any other; the server sees each coordinate's sum over "
+                  + aggregateClients + " clients (secure aggregation), the others' inputs worst case"
+                  + (sum.othersAnalysed() + 1 < aggregateClients ? " (analysed as " + (sum.othersAnalysed() + 1)
+                      + " clients, an upper bound: more clients only hide one better)" : ""),
           "  accountant:  " + (common.kind() == Accounting.Kind.RDP
               ? "Renyi DP, exact supremum over input pairs, optimal order " + num(r.order())
               : "privacy-loss distribution of the worst input pairs, discretization " + num(common.interval)));

@@ -76,7 +76,7 @@ public final class Components {
 
   /** The update privacy a config asks for; {@code coordinates} is the model size. */
   public static UpdatePrivacy privacy(SimConfig.Privacy p, SimConfig.CodecCfg codecCfg, int coordinates,
-      double samplingRate, boolean fixedSize) {
+      double samplingRate, boolean fixedSize, int sumOf) {
     Codec codec = Codecs.of(codecCfg.name(), codecCfg.block(), codecCfg.stochastic(), codecCfg.bits(),
         codecCfg.clip());
     try {
@@ -86,7 +86,7 @@ public final class Components {
             fixedSize);
         case "rqm" -> new UpdatePrivacy.LocalRqm(
             new RqmParams(p.clip(), p.rqmRangeRatio() * p.clip(), p.rqmLevels(), p.rqmLevels() == 2 ? 0.5 : p.rqmKeepProb()),
-            coordinates, samplingRate);
+            coordinates, samplingRate, sumOf);
         default -> throw new IllegalStateException(p.mechanism());
       };
     } catch (IllegalArgumentException e) {

@@ -87,6 +87,16 @@ public final class FlSimulation {
     }
   }
 
+  private static java.util.Map<String, Object> extras(FlWorld world, int rounds, long rejected) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("messages_rejected", rejected);
+    var local = world.localEpsilon();
+    if (local != null) {
+      m.put("epsilon_local", local.applyAsDouble(rounds));
+    }
+    return m;
+  }
+
   public static RunResult run(SimConfig cfg, FlWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
@@ -150,7 +160,7 @@ public final class FlSimulation {
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
           sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0],
-          java.util.Map.of("messages_rejected", sim.network().rejected()));
+          extras(world, rows.size(), sim.network().rejected()));
     }
   }
 }

@@ -80,8 +80,10 @@ public final class FlWorld {
     int invited = Math.min(n, expected + (int) Math.ceil(expected * srv.overSelection()));
     double samplingRate = "poisson".equals(srv.sampler()) ? srv.poissonRate() : (double) invited / n;
     // fixed and fraction draw a fixed-size sample without replacement: replace-one neighbours.
+    // Under SecAgg the server sees sums of at least min-clients updates (the fewest a round closes with).
+    int sumOf = cfg.secagg().enabled() ? Math.max(1, Math.min(srv.minClients(), expected)) : 0;
     this.privacy = Components.privacy(cfg.privacy(), cfg.codec(), initial.length, samplingRate,
-        !"poisson".equals(srv.sampler()));
+        !"poisson".equals(srv.sampler()), sumOf);
     this.ledger = privacy.roundCurve() == null ? null
         : new PrivacyLedger(privacy.roundCurve(), privacy.roundPureEpsilon(), cfg.privacy().delta());
     if (cfg.secagg().enabled()) {
@@ -105,6 +107,18 @@ public final class FlWorld {
     PrivacyLedger perClient = new PrivacyLedger(privacy.participationCurve(), privacy.participationPureEpsilon(),
         cfg.privacy().delta());
     return perClient::epsilonAfter;
+  }
+
+  /**
+   * Epsilon after {@code k} rounds were the server to see every update (SecAgg runs with RQM,
+   * whose {@code epsilon} holds for the sum only); null otherwise.
+   */
+  public java.util.function.LongToDoubleFunction localEpsilon() {
+    if (!(privacy instanceof UpdatePrivacy.LocalRqm r) || r.sumOf() == 0) {
+      return null;
+    }
+    UpdatePrivacy.LocalRqm local = r.local();
+    return new PrivacyLedger(local.roundCurve(), local.roundPureEpsilon(), cfg.privacy().delta())::epsilonAfter;
   }
 
   /** Client ids, ascending. */

@@ -10,6 +10,7 @@ import dev.starling.privacy.mechanism.Clipping;
 import dev.starling.privacy.rdp.RdpCurve;
 import dev.starling.privacy.rdp.SampledWithoutReplacementRdp;
 import dev.starling.privacy.rdp.SubsampledGaussianRdp;
+import dev.starling.privacy.rqm.AggregateRqm;
 import dev.starling.privacy.rqm.Rqm;
 import dev.starling.privacy.rqm.RqmAnalysis;
 import dev.starling.privacy.rqm.RqmParams;
@@ -135,8 +136,15 @@ public sealed interface UpdatePrivacy {
    * RQM level index (ceil(log2 m) bits on the wire); the server decodes the unbiased level values
    * and aggregates as usual. A round costs the client {@code d} compositions of RQM's per-coordinate
    * RDP, amplified by the server sampling it without replacement with ratio k/N (replace-one).
+   * Under secure aggregation ({@code sumOf} >= 1) the server sees only each coordinate's sum over
+   * at least {@code sumOf} clients, and the round is accounted with {@link AggregateRqm}.
    */
-  record LocalRqm(RqmParams params, long coordinates, double samplingRatio) implements UpdatePrivacy {
+  record LocalRqm(RqmParams params, long coordinates, double samplingRatio, int sumOf) implements UpdatePrivacy {
+    /** Local DP (the server sees every update). */
+    public LocalRqm(RqmParams params, long coordinates, double samplingRatio) {
+      this(params, coordinates, samplingRatio, 0);
+    }
+
     @Override
     public Tensor encode(float[] delta, UniformRandomProvider rng) {
       float[] v = delta.clone();
@@ -150,28 +158,36 @@ public sealed interface UpdatePrivacy {
       return plain;
     }
 
+    /** The same mechanism as the server would account it seeing every update. */
+    public LocalRqm local() {
+      return new LocalRqm(params, coordinates, samplingRatio, 0);
+    }
+
+    private AggregateRqm sum() {
+      return SUMS.computeIfAbsent(java.util.List.of(params, sumOf), k -> new AggregateRqm(params, sumOf));
+    }
+
+    @Override
+    public RdpCurve participationCurve() {
+      return sumOf >= 1 ? sum().curve(coordinates) : new RqmAnalysis(params).curve(coordinates);
+    }
+
+    @Override
+    public double participationPureEpsilon() {
+      return coordinates * (sumOf >= 1 ? sum().pureEpsilon() : new RqmAnalysis(params).pureEpsilon());
+    }
+
     @Override
     public RdpCurve roundCurve() {
-      RqmAnalysis an = new RqmAnalysis(params);
-      RdpCurve message = an.curve(coordinates);
-      return samplingRatio < 1 ? new SampledWithoutReplacementRdp(message, samplingRatio, coordinates * an.pureEpsilon())
+      RdpCurve message = participationCurve();
+      return samplingRatio < 1 ? new SampledWithoutReplacementRdp(message, samplingRatio, participationPureEpsilon())
           : message;
     }
 
     @Override
     public double roundPureEpsilon() {
-      double message = coordinates * new RqmAnalysis(params).pureEpsilon();
+      double message = participationPureEpsilon();
       return samplingRatio < 1 ? StrictMath.log1p(samplingRatio * StrictMath.expm1(message)) : message;
-    }
-
-    @Override
-    public RdpCurve participationCurve() {
-      return new RqmAnalysis(params).curve(coordinates);
-    }
-
-    @Override
-    public double participationPureEpsilon() {
-      return coordinates * new RqmAnalysis(params).pureEpsilon();
     }
 
     @Override
@@ -179,4 +195,7 @@ public sealed interface UpdatePrivacy {
       return "rqm";
     }
   }
+
+  /** Aggregate analyses by (parameters, clients): each is an enumeration worth doing once per run. */
+  java.util.Map<java.util.List<Object>, AggregateRqm> SUMS = new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -66,6 +66,20 @@ public final class Calibration {
   }
 
   /**
+   * The smallest range ratio Delta/c whose RQM, seen by the server only as sums over
+   * {@code clients} clients (secure aggregation), meets the target; RDP.
+   */
+  public static Calibrated rqmRangeRatioAggregate(double targetEpsilon, int levels, double keepProb, long coordinates,
+      long rounds, double samplingRate, int clients, double delta) {
+    checkTarget(targetEpsilon);
+    java.util.function.DoubleFunction<Accounting.Result> at = r -> Accounting.rqmAggregate(
+        new dev.starling.privacy.rqm.AggregateRqm(RqmParams.ofRatio(levels, keepProb, r), clients), coordinates, rounds,
+        samplingRate, delta);
+    double ratio = smallestFeasible(r -> at.apply(r).epsilon(), targetEpsilon, 1e9, "range ratio");
+    return new Calibrated(ratio, at.apply(ratio));
+  }
+
+  /**
    * The smallest x with eps(x) <= target for an eps decreasing in x: doubling from 1 to bracket
    * it, then bisection to 1e-4 relative; the feasible end is returned.
    */

@@ -119,6 +119,42 @@ public final class PrivacyLossDistribution {
   }
 
   /**
+   * A dominating pair for a mechanism known only by its privacy curve: connect-the-dots
+   * (Doroshenko et al. 2022) from the curve's values at the grid points. {@code deltaAt} must be
+   * the hockey-stick curve delta(eps) = sup over neighbours of E_P[(1 - e^(eps - L))_+] (for
+   * several input pairs: the maximum of their curves, which is the mechanism's privacy profile
+   * and convex in e^eps, so a dominating pair with it exists). The PLD returned has
+   * delta(eps_i) equal to the curve at every grid point eps_i and the chord between them above
+   * it, so composing it bounds the composition of the mechanism, whichever neighbours each step
+   * picks. Every finite loss must lie in [-maxLoss, maxLoss]; {@code infinityMass} is the curve's
+   * value above maxLoss.
+   */
+  public static PrivacyLossDistribution fromPrivacyCurve(java.util.function.DoubleUnaryOperator deltaAt, double maxLoss,
+      double infinityMass, double h) {
+    checkInterval(h);
+    if (!(maxLoss >= 0) || Double.isInfinite(maxLoss)) {
+      throw new IllegalArgumentException("the largest finite loss must be finite and >= 0, got " + maxLoss);
+    }
+    long kLo = (long) Math.floor(-maxLoss / h) - 1;
+    long kHi = (long) Math.ceil(maxLoss / h) + 1;
+    int n = gridPoints(kLo, kHi, "a discretization of " + h);
+    double down = StrictMath.exp(-h);
+    double[] omega = new double[n];
+    double w = 0; // sum of omega_i for i > j + 1
+    double a = 0; // sum of omega_i e^(eps_(j+1) - eps_i) for i > j + 1
+    for (int j = n - 2; j >= 0; j--) {
+      double dj = Math.min(1, Math.max(infinityMass, deltaAt.applyAsDouble((kLo + j) * h)));
+      double s = w - down * a; // sum over i > j + 1 of omega_i (1 - e^(eps_j - eps_i))
+      double o = Math.max(0, (dj - infinityMass - s) / -StrictMath.expm1(-h));
+      omega[j + 1] = o;
+      w += o;
+      a = down * (o + a);
+    }
+    omega[0] = Math.max(0, 1 - infinityMass - w);
+    return new PrivacyLossDistribution(h, kLo, omega, infinityMass);
+  }
+
+  /**
    * Splits a cell's P-mass pc (Q-mass qc) between grid entries i and i+1, of losses l0 and
    * l0 + h, so that both masses are kept: the upper end gets b = (pc e^-l0 - qc) / (e^-l0 -
    * e^-(l0+h)), computed as (pc - qc e^l0) / (1 - e^-h) so that no e^-l underflows at large

@@ -176,6 +176,31 @@ public final class RqmAnalysis {
     return best;
   }
 
+  /**
+   * The privacy profile of one coordinate: delta(eps) = max over ordered pairs of candidate inputs
+   * of sum_k max(0, P_x(k) - e^eps P_x'(k)), the envelope of every pair's hockey-stick curve
+   * (the supremum over all inputs, by the same convexity that makes the candidates enough).
+   */
+  public double envelopeDelta(double eps) {
+    double best = 0;
+    double e = StrictMath.exp(eps);
+    for (int i = 0; i < logPmf.length; i++) {
+      for (int j = 0; j < logPmf.length; j++) {
+        if (i == j) {
+          continue;
+        }
+        double d = 0;
+        for (int k = 0; k < logPmf[i].length; k++) {
+          double pk = StrictMath.exp(logPmf[i][k]);
+          double qk = StrictMath.exp(logPmf[j][k]);
+          d += Math.max(0, pk - e * qk);
+        }
+        best = Math.max(best, d);
+      }
+    }
+    return best;
+  }
+
   /** The pmfs of candidate inputs i and j (for a PLD of that pair). */
   public double[][] pmfPair(int i, int j) {
     double[] a = new double[logPmf[i].length];
