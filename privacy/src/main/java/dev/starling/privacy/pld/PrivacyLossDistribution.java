@@ -280,7 +280,9 @@ public final class PrivacyLossDistribution {
     DoubleUnaryOperator mixCdf = x -> (1 - q) * phi(x / s) + q * phi((x - 1) / s);
     DoubleUnaryOperator mixSf = x -> (1 - q) * phiBar(x / s) + q * phiBar((x - 1) / s);
     double top = 40 * s + 40;
-    double hiLoss = StrictMath.log((1 - q) + q * StrictMath.exp((2 * top - 1) / (2 * s * s)));
+    // In log space: for small sigma e^((2 top - 1) / (2 s^2)) overflows (sigma 0.1: e^4350), which
+    // made the range infinite and put every loss at the grid's end.
+    double hiLoss = LogMath.logAdd(log1mq, StrictMath.log(q) + (2 * top - 1) / (2 * s * s));
     // Remove: P = mixture, Q = N(0, s^2); the loss increases with x.
     LossLaw remove = new LossLaw() {
       public double cdfP(double l) {
