@@ -208,7 +208,7 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /** A run to reuse must have as many rows in metrics.csv as its summary says it completed. */
-  private static void checkComplete(Path runDir) throws java.io.IOException {
+  static void checkComplete(Path runDir) throws java.io.IOException {
     var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runDir.resolve("summary.json").toFile());
     long rows;
     try (var lines = Files.lines(runDir.resolve("metrics.csv"))) {
