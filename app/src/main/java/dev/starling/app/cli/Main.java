@@ -16,7 +16,7 @@ import picocli.CommandLine;
     versionProvider = Main.Version.class,
     description = "Federated and decentralized learning: simulate, deploy, account for privacy.",
     subcommands = {SimulateCommand.class, CompareCommand.class, SweepCommand.class, PrivacyCommand.class, NodeCommand.class, DataCommand.class,
-        CommandLine.HelpCommand.class})
+        Main.Help.class})
 public final class Main implements Runnable {
 
   public static final int USAGE = 2;
@@ -89,6 +89,7 @@ public final class Main implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    cl.setUsageHelpWidth(100); // fewer file names and keys cut at a '.' by the wrapping
     // `node --keys keys`: an option's value may be spelled like a subcommand (here `node keys`).
     cl.setAllowSubcommandsAsOptionParameters(true);
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -108,6 +109,30 @@ public final class Main implements Runnable {
       throw ex;
     });
     return cl;
+  }
+
+  /** {@code starling help [COMMAND [SUBCOMMAND]...]}: the help of any command, however deep. */
+  @Command(name = "help", description = "Show the help of a command, e.g. 'starling help node local'.", helpCommand = true)
+  static final class Help implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The command path, e.g. node local.")
+    java.util.List<String> path = new java.util.ArrayList<>();
+
+    @Override
+    public void run() {
+      CommandLine at = spec.commandLine().getParent();
+      for (String name : path) {
+        CommandLine next = at.getSubcommands().get(name);
+        if (next == null) {
+          throw new UserError("help: '" + String.join(" ", path) + "' is not a command (commands of '"
+              + at.getCommandName() + "': " + String.join(", ", at.getSubcommands().keySet()) + ")");
+        }
+        at = next;
+      }
+      at.usage(spec.commandLine().getOut());
+    }
   }
 
   /** Reports the project version. */

@@ -25,6 +25,8 @@ import picocli.CommandLine.Parameters;
  * ({@code node keys}).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
+    footer = {"", "Examples:", "  ./starling node keys --out keys --nodes 4", "  ./starling node --config configs/cluster/fl.conf --role server --id 0 --keys keys", "  ./starling node local fl --out runs/cluster-fl"},
+    
     description = {"Run one cluster member with the config's algorithm, over Artery (TLS with mutual authentication by default).",
         "Members find each other through the cluster Receptionist; results go to --out."},
     subcommands = {NodeCommand.Local.class, NodeCommand.MakeKeys.class})
@@ -104,8 +106,12 @@ public final class NodeCommand implements Callable<Integer> {
 
   /** {@code node local SETUP}: a whole shipped setup (configs/cluster/SETUP.conf) as separate JVMs on this machine. */
   @Command(name = "local", mixinStandardHelpOptions = true,
-      description = {"Start every member of configs/cluster/<SETUP>.conf as its own JVM on 127.0.0.1, wait for the run to end,",
-          "stop every process started, and leave each member's node.log and summary.json under --out."})
+      description = "Start every member of configs/cluster/<SETUP>.conf as its own JVM on 127.0.0.1, wait for the run to end,"
+          + " stop every process started, and leave each member's node.log and summary.json under --out; print the final"
+          + " accuracy and model hash.",
+      footer = {"", "Examples:", "  ./starling node local fl --out runs/cluster-fl",
+          "  ./starling node local diloco --set diloco.total-steps=200",
+          "  ./starling node local fl --set codec=lattice --set secagg.enabled=true"})
   static final class Local implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SETUP", description = "A setup of configs/cluster/ (fl, modest, diloco), or a config file.")
     String setup;
@@ -158,9 +164,11 @@ public final class NodeCommand implements Callable<Integer> {
 
   /** {@code node keys}: a CA and per-node keystores. */
   @Command(name = "keys", mixinStandardHelpOptions = true,
-      description = {"Make a cluster CA (in --out/ca/, under its own password) and, for nodes 0..N-1, keystores node-<id>.p12",
-          "with their own passwords (node-<id>.password), truststore.p12 and ca.pem in --out. Every file is readable by its",
-          "owner only; each certificate names its node id. Copy node-<id>.* and truststore* to machine <id>; ca/ stays here."})
+      footer = {"", "Examples:", "  ./starling node keys --out keys --nodes 4"},
+      description = "Make a cluster CA (in --out/ca/, under its own password) and, for nodes 0..N-1, keystores"
+          + " node-<id>.p12 with their own passwords (node-<id>.password), truststore.p12 and ca.pem in --out. Every file is"
+          + " readable by its owner only; each certificate names its node id. Copy node-<id>.* and truststore* to machine"
+          + " <id>; ca/ stays here.")
   static final class MakeKeys implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the keys (must not hold keys).")
     Path out;

@@ -27,6 +27,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code starling simulate CONFIG}: run an experiment in the deterministic in-JVM simulator. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
+    footer = {"", "Examples:", "  ./starling simulate configs/fl-synthetic.conf", "  ./starling simulate configs/fl-mnist.conf --set model.type=logreg --set rounds=60 --out runs/logreg", "  ./starling simulate configs/fl-synthetic.conf --set privacy.mechanism=gaussian --set privacy.budget-epsilon=5", "  ./starling simulate configs/fl-synthetic.conf --print-config"},
+    
     description = {"Run a simulation described by a HOCON config (see configs/ and docs/reference/config.md).",
         "Writes metrics.csv, participants.csv, summary.json, config.conf and accuracy.png to the output directory."})
 public final class SimulateCommand implements Callable<Integer> {
@@ -56,11 +58,18 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "A jar (or class directory) of your own algorithm families and model types, found by ServiceLoader (repeatable).")
   List<Path> plugins = new ArrayList<>();
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table; errors only.")
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table: errors and where the results are only.")
   boolean quiet;
 
   @Option(names = "--force", description = "Replace a run already in --out (finished or interrupted).")
   boolean force;
+
+  @Option(names = "--print-config", description = "Print the resolved config (defaults, includes and --set applied) and exit"
+      + " without running.")
+  boolean printConfig;
+
+  /** Whether a quiet run still prints where its results are (compare and sweep, which run it, say it themselves). */
+  boolean announce = true;
 
   @Override
   public Integer call() {
@@ -71,6 +80,12 @@ public final class SimulateCommand implements Callable<Integer> {
     dev.starling.app.plugin.Plugins.install(plugins);
     Families families = Families.standard();
     SimConfig cfg = ConfigLoader.load(config, sets, seed, out, families);
+    if (printConfig) {
+      java.io.PrintWriter o = spec != null ? spec.commandLine().getOut() : new java.io.PrintWriter(System.out, true);
+      o.print(RunWriter.renderConfig(cfg.resolved()));
+      o.flush();
+      return 0;
+    }
     AlgorithmFamily family = families.of(cfg.algorithm());
     Path dir = cfg.output().dir() != null ? cfg.output().dir()
         : Paths.get("runs", cfg.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -131,6 +146,10 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     if (!quiet) {
       printSummary(result, summary);
+    } else if (announce) {
+      java.io.PrintWriter o = spec != null ? spec.commandLine().getOut() : new java.io.PrintWriter(System.out, true);
+      o.println("results: " + dir);
+      o.flush();
     }
     if (result.stopReason() != null) {
       err.println("starling: " + result.stopReason());

@@ -100,6 +100,8 @@ public final class SweepCommand implements Callable<Integer> {
           sim.seed = seed;
           sim.out = runDir;
           sim.quiet = true;
+          sim.announce = false;
+        sim.announce = false;
           sim.dataDir = dataDir;
           sim.force = true; // an unfinished run of an interrupted sweep is run again
           if (!quiet) {

@@ -152,6 +152,27 @@ public final class LocalCluster {
     }
     err.printf("starling: %s finished in %.1f s; logs and summary.json under %s%n", cfg.name(),
         (System.nanoTime() - t0) / 1e9, out);
+    reportResult(out);
     return worst;
+  }
+
+  /** The final accuracy and model hash of the member that holds the global model (the first that reports them). */
+  private void reportResult(Path out) {
+    try (var dirs = Files.list(out)) {
+      for (Path d : dirs.sorted().toList()) {
+        Path summary = d.resolve("summary.json");
+        if (!Files.exists(summary)) {
+          continue;
+        }
+        var s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
+        if (s.hasNonNull("final_model_sha256") && s.hasNonNull("final_accuracy")) {
+          err.printf(java.util.Locale.ROOT, "starling: %s: final accuracy %.2f %%, final model sha256 %s%n",
+              d.getFileName(), s.get("final_accuracy").asDouble() * 100, s.get("final_model_sha256").asText());
+          return;
+        }
+      }
+    } catch (java.io.IOException e) {
+      err.println("starling: cannot read the members' summaries under " + out + ": " + e.getMessage());
+    }
   }
 }
