@@ -138,6 +138,10 @@ public final class FlMembers {
       extras.put("members", m.memberCount());
       extras.put("messages_rejected", st.rejected());
       extras.put("messages_unrouted", st.unrouted());
+      var local = world.localEpsilon();
+      if (local != null) {
+        extras.put("epsilon_local", local.applyAsDouble(rows.size()));
+      }
       RunResult result = new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), params, m.elapsed(),
           0, 0, m.out(), failure, stopReason[0], extras);
       m.markEnded();
