@@ -87,5 +87,9 @@ class OutputReferenceTest {
         "rounds=2", "--out", dir.resolve("sweep").toString(), "-q");
     assertEquals(0, sweep.exitCode(), sweep.err());
     check(doc, "sweep.csv", List.of(Files.readAllLines(dir.resolve("sweep/sweep.csv")).get(0).split(",")));
+    Cli.Result compare = Cli.run("compare", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(),
+        Cli.CONFIGS.resolve("modest-synthetic.conf").toString(), "--set", "rounds=2", "--out", dir.resolve("cmp").toString(), "-q");
+    assertEquals(0, compare.exitCode(), compare.err());
+    check(doc, "comparison.csv", List.of(Files.readAllLines(dir.resolve("cmp/comparison.csv")).get(0).split(",")));
   }
 }

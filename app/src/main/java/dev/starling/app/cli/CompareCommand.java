@@ -199,10 +199,11 @@ public final class CompareCommand implements Callable<Integer> {
 
   static String csv(List<Run> runs, double target) {
     StringBuilder sb = new StringBuilder(
-        "run,algorithm,final_accuracy,best_accuracy,virtual_time_s,bytes_total,target_accuracy,round_to_target,bytes_to_target,virtual_s_to_target\n");
+        "run,algorithm,rounds,final_accuracy,best_accuracy,virtual_time_s,bytes_total,target_accuracy,round_to_target,bytes_to_target,virtual_s_to_target\n");
     for (Run r : runs) {
       double[] p = reach(r, target);
-      sb.append(String.format(Locale.ROOT, "%s,%s,%.6f,%.6f,%.6f,%d,%.6f,%s,%s,%s%n", r.name(), r.algorithm(),
+      int rounds = r.points().isEmpty() ? 0 : (int) r.points().get(r.points().size() - 1)[0];
+      sb.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.6f,%d,%.6f,%s,%s,%s%n", r.name(), r.algorithm(), rounds,
           r.finalAccuracy(), r.bestAccuracy(), r.virtualSeconds(), r.bytes(), target,
           p == null ? "" : String.valueOf((int) p[0]), p == null ? "" : String.valueOf((long) p[2]),
           p == null ? "" : String.format(Locale.ROOT, "%.6f", p[1])));

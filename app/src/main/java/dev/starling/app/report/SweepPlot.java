@@ -47,7 +47,7 @@ public final class SweepPlot {
   private static XYChart chart(String title, String x) {
     XYChart c = new XYChartBuilder().width(640).height(480).title(title).xAxisTitle(x).yAxisTitle("test accuracy (%), mean ± std")
         .build();
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     c.getStyler().setAntiAlias(true);
     c.getStyler().setErrorBarsColorSeriesColor(true);
     c.getStyler().setDecimalPattern("#0.##");
