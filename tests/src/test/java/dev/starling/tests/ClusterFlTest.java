@@ -87,6 +87,25 @@ class ClusterFlTest {
         server.get("final_model_sha256").asText());
   }
 
+  /** FedBuff across four JVMs: the server keeps two clients training and steps every two updates. */
+  @Test
+  void fedBuffRunsOnTheCluster() throws Exception {
+    String port = "cluster.base-port=" + Members.freeBasePort(4);
+    Path out = dir.resolve("fedbuff");
+    Cli.Result r = Cli.run("node", "local", "fl", "--out", out.toString(), "--set", port, "--set", "algorithm=fedbuff",
+        "--set", "fedbuff.concurrency=2", "--set", "fedbuff.buffer-size=2");
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode server = json(out.resolve("server-0/summary.json"));
+    assertEquals("completed", server.get("status").asText());
+    assertEquals("fedbuff", server.get("algorithm").asText());
+    List<Csv.Row> rows = Csv.read(out.resolve("server-0/metrics.csv"));
+    assertEquals(server.get("rounds").asInt(), rows.size());
+    for (Csv.Row row : rows) {
+      assertTrue(row.integer("participants") >= 1 && row.integer("participants") <= 2, row.toString());
+      assertTrue(!row.empty("staleness_mean"), row.toString());
+    }
+  }
+
   private static List<String> nodeArgs(Path keys, int base, String role, int id, Path out, String... sets) {
     List<String> a = new ArrayList<>(List.of("node", "--config", Cli.CONFIGS.resolve("cluster/fl.conf").toString(), "--role",
         role, "--id", Integer.toString(id), "--out", out.toString(), "--keys", keys.toString(), "--set",

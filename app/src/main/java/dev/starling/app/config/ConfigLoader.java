@@ -131,7 +131,10 @@ public final class ConfigLoader {
             c.number("secagg.stage-timeout-s", 0, true, 1e6)),
         diloco(c), modest(c), dl(c), failures(c, clients), availability(c, clients),
         c.integer("simulation.compute-threads", 0, 1024), output,
-        c.raw(), userKeys);
+        c.raw(), userKeys,
+        new SimConfig.FedBuff(c.integer("fedbuff.buffer-size", 1, 1_000_000), c.integer("fedbuff.concurrency", 1, 1_000_000),
+            c.choice("fedbuff.staleness", "constant", "polynomial", "hinge"), c.number("fedbuff.staleness-exponent", 0, false, 100),
+            c.number("fedbuff.hinge-a", 0, false, 1e6), c.integer("fedbuff.hinge-b", 0, 1_000_000)));
   }
 
   private static SimConfig.Data data(StrictConfig c) {

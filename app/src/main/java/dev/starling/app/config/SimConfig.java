@@ -13,7 +13,13 @@ public record SimConfig(
     String name, long seed, int rounds, String algorithm, Data data, ModelCfg model, int clients,
     TrainingConfig training, Server server, Net network, Devices devices, Privacy privacy, CodecCfg codec, SecAgg secagg, Diloco diloco,
     Modest modest, Dl dl, java.util.List<Failure> failures, AvailabilityPlan.Spec availability, int computeThreads,
-    Output output, Config resolved, java.util.Set<String> userKeys) {
+    Output output, Config resolved, java.util.Set<String> userKeys, FedBuff fedBuff) {
+
+  /**
+   * Asynchronous FL (algorithm = fedbuff): buffer size K, concurrency C, and the staleness
+   * weighting: constant, polynomial (1 + s)^-exponent, or hinge (1 up to b, then 1 / (a (s - b) + 1)).
+   */
+  public record FedBuff(int bufferSize, int concurrency, String staleness, double exponent, double hingeA, int hingeB) {}
 
   /** The keys the user set (in the file or with --set), for warnings about keys without effect. */
   public SimConfig {

@@ -149,8 +149,13 @@ public final class FlSimulation {
       for (int c = 1; c <= n; c++) {
         sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
       }
-      var server = sim.spawn(SERVER, FlServer.create(sim.ports(SERVER), world.server(), listener));
-      server.tell(new FlServer.Start());
+      Runnable start = world.spawnServer(new FlWorld.Spawner() {
+        @Override
+        public <T> org.apache.pekko.actor.typed.ActorRef<T> spawn(org.apache.pekko.actor.typed.Behavior<T> role) {
+          return sim.spawn(SERVER, role);
+        }
+      }, sim.ports(SERVER), world.server(), listener);
+      start.run();
       scheduleCrashes(cfg, sim, writer);
       try {
         sim.runUntil(() -> done[0]);

@@ -95,6 +95,36 @@ public final class FlWorld {
     return cfg.clients();
   }
 
+  private dev.starling.node.fl.FedBuffServer.Params fedBuff;
+  private ServerOptimizer fedBuffOptimizer;
+
+  /** This world's server runs FedBuff with these parameters and server step (instead of synchronous rounds). */
+  public FlWorld asFedBuff(dev.starling.node.fl.FedBuffServer.Params params, ServerOptimizer optimizer) {
+    this.fedBuff = params;
+    this.fedBuffOptimizer = optimizer;
+    return this;
+  }
+
+  /** Where a runtime puts a role: the simulator's harness or a cluster member's runtime. */
+  public interface Spawner {
+    <T> org.apache.pekko.actor.typed.ActorRef<T> spawn(org.apache.pekko.actor.typed.Behavior<T> role);
+  }
+
+  /**
+   * Spawns this run's server role (synchronous FL or FedBuff) on {@code ports} and returns what
+   * starts it.
+   */
+  public Runnable spawnServer(Spawner spawner, dev.starling.node.runtime.NodePorts ports, FlServer.Setup setup,
+      dev.starling.node.fl.RoundListener listener) {
+    if (fedBuff != null) {
+      var s = spawner.spawn(dev.starling.node.fl.FedBuffServer.create(ports, setup, fedBuff, aggregator, fedBuffOptimizer,
+          listener));
+      return () -> s.tell(new dev.starling.node.fl.FedBuffServer.Start());
+    }
+    var s = spawner.spawn(FlServer.create(ports, setup, listener));
+    return () -> s.tell(new FlServer.Start());
+  }
+
   /**
    * A client's epsilon after {@code k} rounds it took part in: the unamplified round mechanism
    * composed k times (once a participation is known, its sampling no longer hides it), at the

@@ -24,7 +24,7 @@ public final class Families implements AlgorithmCatalog {
 
   /** The built-in families plus the plugins on the class path. */
   public static Families standard() {
-    List<AlgorithmFamily> all = new ArrayList<>(List.of(new FlFamily(), new ModestFamily(), new DlFamily(),
+    List<AlgorithmFamily> all = new ArrayList<>(List.of(new FlFamily(), new FedBuffFamily(), new ModestFamily(), new DlFamily(),
         new DilocoFamily()));
     List<AlgorithmFamily> plugins = new ArrayList<>();
     ServiceLoader.load(AlgorithmFamily.class).forEach(plugins::add);

@@ -101,7 +101,12 @@ public final class FlMembers {
           finished.completeExceptionally(new IllegalStateException(reason));
         }
       };
-      var server = runtime.spawn("node-" + FlWorld.SERVER, FlServer.create(m.ports(FlWorld.SERVER), setup, listener));
+      Runnable start = world.spawnServer(new FlWorld.Spawner() {
+        @Override
+        public <T> org.apache.pekko.actor.typed.ActorRef<T> spawn(org.apache.pekko.actor.typed.Behavior<T> role) {
+          return runtime.spawn("node-" + FlWorld.SERVER, role);
+        }
+      }, m.ports(FlWorld.SERVER), setup, listener);
       // A round can close with min-clients updates: that many clients back is enough to go on.
       int enough = Math.min(cfg.server().minClients(), world.clients());
       if (resuming && runtime.awaitRoutes(world.clientIds(), enough, m.startup())) {
@@ -117,7 +122,7 @@ public final class FlMembers {
       } else {
         m.say("all %d clients are registered; starting", world.clients());
       }
-      server.tell(new FlServer.Start());
+      start.run();
       float[] params = null;
       String failure = null;
       double runTimeout = m.cluster().runTimeoutS();

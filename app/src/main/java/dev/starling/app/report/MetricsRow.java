@@ -14,11 +14,20 @@ import java.util.Locale;
 public record MetricsRow(
     int round, double virtualTimeSeconds, Double accuracy, Double loss, double trainLoss, int participants,
     int invited, int attempts, long bytesUp, long bytesDown, long bytesTotal, long messages, Double epsilon,
-    Double accuracyMin, long bytesModel, long bytesView, long bytesControl, int online) {
+    Double accuracyMin, long bytesModel, long bytesView, long bytesControl, int online, Double stalenessMean,
+    Integer stalenessMax) {
 
   public static final String HEADER =
       "round,virtual_time_s,accuracy,loss,train_loss,participants,invited,attempts,bytes_up,bytes_down,bytes_total,messages,epsilon,"
-          + "accuracy_min,bytes_model,bytes_view,bytes_control,online";
+          + "accuracy_min,bytes_model,bytes_view,bytes_control,online,staleness_mean,staleness_max";
+
+  /** A row without staleness (every family but FedBuff). */
+  public MetricsRow(int round, double virtualTimeSeconds, Double accuracy, Double loss, double trainLoss, int participants,
+      int invited, int attempts, long bytesUp, long bytesDown, long bytesTotal, long messages, Double epsilon,
+      Double accuracyMin, long bytesModel, long bytesView, long bytesControl, int online) {
+    this(round, virtualTimeSeconds, accuracy, loss, trainLoss, participants, invited, attempts, bytesUp, bytesDown, bytesTotal,
+        messages, epsilon, accuracyMin, bytesModel, bytesView, bytesControl, online, null, null);
+  }
 
   /** Cumulative traffic at a row's time, from whichever runtime measured it. */
   public record Traffic(long up, long down, long total, long messages, long model, long view, long control) {}
@@ -27,16 +36,18 @@ public record MetricsRow(
   public static MetricsRow ofRound(RoundRecord r, double time, Traffic t, int online) {
     return new MetricsRow(r.round(), time, r.evaluation() == null ? null : r.evaluation().accuracy(),
         r.evaluation() == null ? null : r.evaluation().loss(), r.trainLoss(), r.aggregated().size(), r.invited().size(),
-        r.attempts(), t.up(), t.down(), t.total(), t.messages(), r.epsilon(), null, t.model(), t.view(), t.control(), online);
+        r.attempts(), t.up(), t.down(), t.total(), t.messages(), r.epsilon(), null, t.model(), t.view(), t.control(), online,
+        r.staleness() == null ? null : r.staleness().mean(), r.staleness() == null ? null : r.staleness().max());
   }
 
   public String toCsv() {
-    return String.format(Locale.ROOT, "%d,%.6f,%s,%s,%.6f,%d,%d,%d,%d,%d,%d,%d,%s,%s,%d,%d,%d,%d", round, virtualTimeSeconds,
+    return String.format(Locale.ROOT, "%d,%.6f,%s,%s,%.6f,%d,%d,%d,%d,%d,%d,%d,%s,%s,%d,%d,%d,%d,%s,%s", round, virtualTimeSeconds,
         accuracy == null ? "" : String.format(Locale.ROOT, "%.6f", accuracy),
         loss == null ? "" : String.format(Locale.ROOT, "%.6f", loss),
         trainLoss, participants, invited, attempts, bytesUp, bytesDown, bytesTotal, messages,
         epsilon == null ? "" : String.format(Locale.ROOT, "%.6f", epsilon),
         accuracyMin == null ? "" : String.format(Locale.ROOT, "%.6f", accuracyMin), bytesModel, bytesView, bytesControl,
-        online);
+        online, stalenessMean == null ? "" : String.format(Locale.ROOT, "%.6f", stalenessMean),
+        stalenessMax == null ? "" : stalenessMax.toString());
   }
 }

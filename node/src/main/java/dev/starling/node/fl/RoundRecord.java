@@ -18,7 +18,16 @@ import java.util.List;
  */
 public record RoundRecord(
     int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
-    Evaluation evaluation, Double epsilon, Federated federated) {
+    Evaluation evaluation, Double epsilon, Federated federated, Staleness staleness) {
+
+  /** Asynchronous FL (FedBuff): how many server steps behind the model its updates were trained on, mean and max. */
+  public record Staleness(double mean, int max) {}
+
+  /** A synchronous round (no staleness). */
+  public RoundRecord(int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,
+      Evaluation evaluation, Double epsilon, Federated federated) {
+    this(round, attempts, invited, aggregated, trainLoss, evaluation, epsilon, federated, null);
+  }
 
   /** Federated evaluation: clients asked and answering, and the strategy's combination of their results. */
   public record Federated(int asked, int answered, Evaluation evaluation) {}
