@@ -29,11 +29,27 @@ import org.apache.commons.rng.simple.RandomSource;
  */
 public final class SecAggBench {
 
+  /** Bytes of each stage's envelopes in the last run, summed over the round's clients. */
+  private static final java.util.Map<String, Long> STAGES = new java.util.LinkedHashMap<>();
+
+  private static long count(String stage, Envelope.Builder e) {
+    long b = e.build().getSerializedSize();
+    STAGES.merge(stage, b, Long::sum);
+    return b;
+  }
+
   public static void main(String[] args) {
     int d = 7850;
     int[] ns = {100, 1000};
     int[] ks = {10, 30, 60};
     double[] drops = {0, 0.1};
+    if (args.length > 0 && args[0].equals("stages")) { // bytes per stage of one round: 100 clients, k = 30, 10 % dropping
+      run(100, 30, 0.1, d, 0);
+      STAGES.clear();
+      System.out.println(run(100, 30, 0.1, d, 1));
+      STAGES.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-28s %,12d B  (%,d B per client)%n", k, v, v / 100));
+      return;
+    }
     System.out.printf(Locale.ROOT, "%-6s %-4s %-6s %-14s %-14s %-12s %-12s %-14s %-14s%n", "n", "k", "drop", "up_B/client",
         "down_B/client", "client_ms", "server_ms", "fedavg_up_B", "fedavg_srv_ms");
     for (int n : ns) {
@@ -70,7 +86,7 @@ public final class SecAggBench {
       SecAggClientRound cr = new SecAggClientRound(c, 1, 0, SecAggCrypto.seeded(seed * 100_000L + c));
       var keys = cr.keys();
       clientNs += System.nanoTime() - t;
-      up += Envelope.newBuilder().setSecaggKeys(keys).build().getSerializedSize();
+      up += count("keys (up)", Envelope.newBuilder().setSecaggKeys(keys));
       cs.put(c, cr);
       t = System.nanoTime();
       server.onKeys(c, keys);
@@ -80,11 +96,11 @@ public final class SecAggBench {
     var rosters = server.rosters(RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
     serverNs += System.nanoTime() - t0;
     for (var e : rosters.entrySet()) {
-      down += Envelope.newBuilder().setSecaggRoster(e.getValue()).build().getSerializedSize();
+      down += count("roster (down)", Envelope.newBuilder().setSecaggRoster(e.getValue()));
       long t = System.nanoTime();
       var sh = cs.get(e.getKey()).onRoster(e.getValue());
       clientNs += System.nanoTime() - t;
-      up += Envelope.newBuilder().setSecaggShares(sh).build().getSerializedSize();
+      up += count("sealed shares (up)", Envelope.newBuilder().setSecaggShares(sh));
       t = System.nanoTime();
       server.onShares(e.getKey(), sh);
       serverNs += System.nanoTime() - t;
@@ -99,7 +115,7 @@ public final class SecAggBench {
     Set<Integer> survivors = new TreeSet<>();
     for (var e : forwards.entrySet()) {
       int c = e.getKey();
-      down += Envelope.newBuilder().setSecaggForward(e.getValue()).build().getSerializedSize();
+      down += count("forwarded shares (down)", Envelope.newBuilder().setSecaggForward(e.getValue()));
       if (gone.contains(c)) {
         continue;
       }
@@ -113,7 +129,7 @@ public final class SecAggBench {
       long[] y = cs.get(c).mask(x);
       var masked = SecAggMasked.newBuilder().setRound(1).setLength(d).setMasked(Packing.pack(y, bits)).setNumSamples(600);
       clientNs += System.nanoTime() - t;
-      up += Envelope.newBuilder().setSecaggMasked(masked).build().getSerializedSize();
+      up += count("masked vector (up)", Envelope.newBuilder().setSecaggMasked(masked));
       t = System.nanoTime();
       server.onMasked(c, Packing.unpack(masked.getMasked(), d, bits));
       serverNs += System.nanoTime() - t;
@@ -123,11 +139,11 @@ public final class SecAggBench {
     var asks = server.unmask(survivors);
     serverNs += System.nanoTime() - t0;
     for (var e : asks.entrySet()) {
-      down += Envelope.newBuilder().setSecaggUnmask(e.getValue()).build().getSerializedSize();
+      down += count("unmask request (down)", Envelope.newBuilder().setSecaggUnmask(e.getValue()));
       long t = System.nanoTime();
       var rv = cs.get(e.getKey()).reveal(e.getValue());
       clientNs += System.nanoTime() - t;
-      up += Envelope.newBuilder().setSecaggReveal(rv).build().getSerializedSize();
+      up += count("reveal (up)", Envelope.newBuilder().setSecaggReveal(rv));
       t = System.nanoTime();
       server.onReveal(e.getKey(), rv);
       serverNs += System.nanoTime() - t;
