@@ -60,4 +60,24 @@ class CompareTest {
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--target") && r.err().contains("0..1"), r.err());
   }
+
+  /** One config against itself under other settings: each spec carries its own overrides after '::'. */
+  @Test
+  void comparesOneConfigWithItselfUnderOtherSettings() throws IOException {
+    Path out = dir.resolve("self");
+    String c = Cli.CONFIGS.resolve("fl-synthetic.conf").toString();
+    Cli.Result r = Cli.run("compare", c + "::server.clients-per-round=5", c + "::server.clients-per-round=20,rounds=3",
+        "--set", "rounds=2", "--out", out.toString(), "-q");
+    assertEquals(0, r.exitCode(), r.err());
+    List<Csv.Row> rows = Csv.read(out.resolve("comparison.csv"));
+    assertEquals(2, rows.size());
+    assertEquals("fl-synthetic[server.clients-per-round=5]", rows.get(0).get("run"));
+    assertEquals(2, rows.get(0).integer("rounds"));
+    assertEquals(3, rows.get(1).integer("rounds"), "a spec's own overrides win over --set");
+    assertEquals(20, Csv.read(out.resolve("fl-synthetic[server.clients-per-round=20,rounds=3]/metrics.csv")).get(0)
+        .integer("invited"));
+    Cli.Result bad = Cli.run("compare", c + "::rounds", c, "--out", dir.resolve("bad").toString());
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("is not KEY=VALUE"), bad.err());
+  }
 }

@@ -26,14 +26,21 @@ import picocli.CommandLine.Parameters;
  * virtual time each run needed to first reach a common target accuracy.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-    footer = {"", "Examples:", "  ./starling compare configs/fl-synthetic.conf configs/modest-synthetic.conf --out runs/cmp", "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 --reuse --out runs/cmp"},
-    
+    footer = {"", "Examples:", "  ./starling compare configs/fl-synthetic.conf configs/modest-synthetic.conf --out runs/cmp",
+        "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 --reuse --out runs/cmp",
+        "  ./starling compare configs/fl-synthetic.conf::server.clients-per-round=5 configs/fl-synthetic.conf::server.clients-per-round=20"},
     description = {"Run several simulation configs and compare them: accuracy against bytes and virtual time.",
         "Writes <out>/<config-name>/ per run, comparison.png, comparison.csv and comparison.md."})
 public final class CompareCommand implements Callable<Integer> {
 
-  @Parameters(arity = "2..*", paramLabel = "CONFIG", description = "Two or more config files, e.g. configs/fl-mnist.conf configs/modest-mnist.conf.")
-  List<Path> configs;
+  @Parameters(arity = "2..*", paramLabel = "CONFIG[::KEY=VALUE,...]",
+      description = "Two or more config files, e.g. configs/fl-mnist.conf configs/modest-mnist.conf; a file may carry its own"
+          + " overrides after '::' (comma-separated), so one config can be compared with itself under other settings.")
+  List<String> specs;
+
+  /** The config files, and each one's own overrides. */
+  private final List<Path> configs = new ArrayList<>();
+  private final List<List<String>> ownSets = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/compare-<timestamp>/).")
   Path out;
@@ -64,11 +71,25 @@ public final class CompareCommand implements Callable<Integer> {
       throw new UsageException("--target " + target + " is out of range (allowed 0..1, an accuracy fraction)");
     }
     List<String> names = new ArrayList<>();
-    for (Path c : configs) {
+    for (String spec : specs) {
+      int at = spec.indexOf("::");
+      Path c = Paths.get(at < 0 ? spec : spec.substring(0, at));
+      List<String> sets = new ArrayList<>();
+      if (at >= 0) {
+        for (String kv : spec.substring(at + 2).split(",")) {
+          if (kv.indexOf('=') <= 0) {
+            throw new UsageException("'" + spec + "': '" + kv + "' after '::' is not KEY=VALUE");
+          }
+          sets.add(kv.strip());
+        }
+      }
+      configs.add(c);
+      ownSets.add(sets);
       if (!Files.isRegularFile(c)) {
         throw new UsageException("config file not found: " + c);
       }
-      String name = c.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+      String name = c.getFileName().toString().replaceFirst("\\.[^.]*$", "")
+          + (sets.isEmpty() ? "" : "[" + String.join(",", sets).replaceAll("[^A-Za-z0-9=.,_-]", "_") + "]");
       if (names.contains(name)) {
         throw new UsageException("two configs are named '" + name + "'; their runs would share a directory");
       }
@@ -90,6 +111,7 @@ public final class CompareCommand implements Callable<Integer> {
         SimulateCommand sim = new SimulateCommand();
         sim.config = configs.get(i);
         sim.overrides = new ArrayList<>(overrides);
+        sim.overrides.addAll(ownSets.get(i));
         sim.out = runDir;
         sim.quiet = true;
         sim.announce = false;
@@ -203,7 +225,8 @@ public final class CompareCommand implements Callable<Integer> {
     for (Run r : runs) {
       double[] p = reach(r, target);
       int rounds = r.points().isEmpty() ? 0 : (int) r.points().get(r.points().size() - 1)[0];
-      sb.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.6f,%d,%.6f,%s,%s,%s%n", r.name(), r.algorithm(), rounds,
+      String name = r.name().contains(",") ? "\"" + r.name() + "\"" : r.name(); // RFC 4180 quoting
+      sb.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.6f,%d,%.6f,%s,%s,%s%n", name, r.algorithm(), rounds,
           r.finalAccuracy(), r.bestAccuracy(), r.virtualSeconds(), r.bytes(), target,
           p == null ? "" : String.valueOf((int) p[0]), p == null ? "" : String.valueOf((long) p[2]),
           p == null ? "" : String.format(Locale.ROOT, "%.6f", p[1])));
