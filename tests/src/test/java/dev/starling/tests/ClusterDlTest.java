@@ -152,12 +152,16 @@ class ClusterDlTest {
   void aKilledDilocoReplicaRestartsAndRejoinsAtTheReducersState() throws Exception {
     Path keys = dir.resolve("keys");
     int base = Members.freeBasePort(3);
+    // The reducer's answer reaches the new incarnation only once the Split Brain Resolver has
+    // downed the old one; under load that took longer than the rejoin's 4 x 3 s (a CI run failed
+    // so), so the sync timeout is 10 s here, as for the reducer-host kill below.
+    String[] timeout = {"--set", "diloco.sync-timeout-s=10"};
     try (Members m = new Members()) {
-      List<Process> replicas = dilocoReplicas(m, keys, base);
+      List<Process> replicas = dilocoReplicas(m, keys, base, timeout);
       replicas.get(2).destroyForcibly();
       assertEquals(137, Members.await(replicas.get(2), 30), "killed");
       assertTrue(Files.isRegularFile(dir.resolve("replica-2/checkpoint/node-2.pb")), "it saved that it started");
-      replicas.set(2, m.start(dir.resolve("replica-2-restarted.log"), dilocoArgs(2, keys, base)));
+      replicas.set(2, m.start(dir.resolve("replica-2-restarted.log"), dilocoArgs(2, keys, base, timeout)));
       String log = Members.awaitLog(dir.resolve("replica-2-restarted.log"), "rejoining at the reducer's outer state", 120);
       assertTrue(log.contains("restarted (start 2)"), log);
       allCompleted(replicas, "replica-0.log", "replica-1.log", "replica-2-restarted.log");
