@@ -108,18 +108,12 @@ public final class CompareCommand implements Callable<Integer> {
         if (Files.exists(runDir.resolve("metrics.csv"))) {
           throw new UsageException("output directory " + runDir + " already holds a run; pass --reuse or choose another --out");
         }
-        SimulateCommand sim = new SimulateCommand();
-        sim.config = configs.get(i);
-        sim.overrides = new ArrayList<>(overrides);
-        sim.overrides.addAll(ownSets.get(i));
-        sim.out = runDir;
-        sim.quiet = true;
-        sim.announce = false;
-        sim.dataDir = dataDir;
         if (!quiet) {
           System.err.println("compare: running " + configs.get(i) + " -> " + runDir);
         }
-        int rc = sim.call();
+        List<String> sets = new ArrayList<>(overrides);
+        sets.addAll(ownSets.get(i));
+        int rc = SimulateCommand.runQuietly(configs.get(i), sets, null, runDir, dataDir, false);
         if (rc != 0) {
           System.err.println("compare: " + configs.get(i) + " failed (exit " + rc + "); comparing what it wrote");
         }

@@ -71,6 +71,24 @@ public final class SimulateCommand implements Callable<Integer> {
   /** Whether a quiet run still prints where its results are (compare and sweep, which run it, say it themselves). */
   boolean announce = true;
 
+  /**
+   * A quiet run for compare and sweep, which report runs themselves: {@code config} with
+   * {@code sets} (and the seed, when not null) into {@code out}, replacing what is there when
+   * {@code force}. Returns the exit code.
+   */
+  static int runQuietly(Path config, List<String> sets, Long seed, Path out, Path dataDir, boolean force) {
+    SimulateCommand sim = new SimulateCommand();
+    sim.config = config;
+    sim.overrides = new ArrayList<>(sets);
+    sim.seed = seed;
+    sim.out = out;
+    sim.dataDir = dataDir;
+    sim.quiet = true;
+    sim.announce = false;
+    sim.force = force;
+    return sim.call();
+  }
+
   @Override
   public Integer call() {
     List<String> sets = new ArrayList<>(overrides);

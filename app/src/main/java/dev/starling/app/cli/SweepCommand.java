@@ -93,21 +93,13 @@ public final class SweepCommand implements Callable<Integer> {
           CompareCommand.checkComplete(runDir);
           reused++;
         } else {
-          SimulateCommand sim = new SimulateCommand();
-          sim.config = config;
-          sim.overrides = new ArrayList<>(overrides);
-          sim.overrides.addAll(c.sets());
-          sim.seed = seed;
-          sim.out = runDir;
-          sim.quiet = true;
-          sim.announce = false;
-        sim.announce = false;
-          sim.dataDir = dataDir;
-          sim.force = true; // an unfinished run of an interrupted sweep is run again
           if (!quiet) {
             System.err.println("sweep: running " + c.name() + ", seed " + seed + " -> " + runDir);
           }
-          int rc = sim.call();
+          List<String> sets = new ArrayList<>(overrides);
+          sets.addAll(c.sets());
+          // force: an unfinished run of an interrupted sweep is run again
+          int rc = SimulateCommand.runQuietly(config, sets, seed, runDir, dataDir, true);
           if (rc != 0) {
             System.err.println("sweep: " + c.name() + " seed " + seed + " failed (exit " + rc + "); tabulating what it wrote");
           }

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -200,27 +199,14 @@ public final class DlSimulation {
     }
 
     private void inject(SimConfig.Failure f, int index) {
-      List<Integer> pool = new ArrayList<>();
       boolean wantOnline = !"join".equals(f.kind());
-      if (f.nodes() != null) {
-        for (int id : f.nodes()) {
-          pool.add(id);
+      List<Integer> candidates = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (online[i] == wantOnline) {
+          candidates.add(i);
         }
-      } else {
-        for (int i = 0; i < n; i++) {
-          if (online[i] == wantOnline) {
-            pool.add(i);
-          }
-        }
-        int count = (int) Math.round(f.fraction() * pool.size());
-        SplittableRandom rng = new SplittableRandom(Seeds.derive(cfg.seed(), 0xFA11L, index));
-        for (int k = 0; k < count; k++) {
-          java.util.Collections.swap(pool, k, k + rng.nextInt(pool.size() - k));
-        }
-        pool = new ArrayList<>(pool.subList(0, count));
-        pool.sort(null);
       }
-      for (int id : pool) {
+      for (int id : FailureTargets.of(f, candidates, cfg.seed(), index)) {
         setOnline(id, "join".equals(f.kind()), "leave".equals(f.kind()), f.kind());
       }
     }

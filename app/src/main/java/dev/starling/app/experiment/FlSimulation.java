@@ -51,27 +51,13 @@ public final class FlSimulation {
       SimConfig.Failure fl = cfg.failures().get(f);
       int index = f;
       sim.queue().after(Math.round(fl.atSeconds() * 1e9), () -> {
-        List<Integer> pool = new ArrayList<>();
-        if (fl.nodes() != null) {
-          for (int id : fl.nodes()) {
-            pool.add(id);
+        List<Integer> candidates = new ArrayList<>();
+        for (int c = 1; c <= cfg.clients(); c++) {
+          if (!down[c]) {
+            candidates.add(c);
           }
-        } else {
-          for (int c = 1; c <= cfg.clients(); c++) {
-            if (!down[c]) {
-              pool.add(c);
-            }
-          }
-          int count = (int) Math.round(fl.fraction() * pool.size());
-          java.util.SplittableRandom rng = new java.util.SplittableRandom(dev.starling.node.runtime.Seeds.derive(cfg.seed(),
-              0xFA11L, index));
-          for (int k = 0; k < count; k++) {
-            java.util.Collections.swap(pool, k, k + rng.nextInt(pool.size() - k));
-          }
-          pool = new ArrayList<>(pool.subList(0, count));
-          pool.sort(null);
         }
-        for (int id : pool) {
+        for (int id : FailureTargets.of(fl, candidates, cfg.seed(), index)) {
           if (id >= 1 && id <= cfg.clients() && !down[id]) {
             down[id] = true;
             sim.crash(id);

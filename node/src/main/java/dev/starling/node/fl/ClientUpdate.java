@@ -24,4 +24,18 @@ public record ClientUpdate(int client, float[] delta, long samples, float trainL
   public float[] tensor(String name) {
     return tensors.get(name);
   }
+
+  /**
+   * The checks every server makes of an update's scalars before using it: a finite train loss and
+   * a sample count in 1..2^31-1 (the count is a weight: a huge one would outweigh everyone).
+   */
+  public static void checkScalars(dev.starling.node.wire.proto.ModelUpdate u) {
+    if (!Float.isFinite(u.getTrainLoss())) {
+      throw new dev.starling.node.wire.InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");
+    }
+    if (u.getNumSamples() < 1 || u.getNumSamples() > Integer.MAX_VALUE) {
+      throw new dev.starling.node.wire.InvalidMessageException("num_samples " + Long.toUnsignedString(u.getNumSamples())
+          + " (allowed 1.." + Integer.MAX_VALUE + ")");
+    }
+  }
 }

@@ -182,13 +182,7 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
     float[] delta;
     try {
       delta = Tensors.decode(u.getDelta(), numParams);
-      if (!Float.isFinite(u.getTrainLoss())) {
-        throw new InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");
-      }
-      if (u.getNumSamples() < 1 || u.getNumSamples() > Integer.MAX_VALUE) {
-        throw new InvalidMessageException("num_samples " + Long.toUnsignedString(u.getNumSamples()) + " (allowed 1.."
-            + Integer.MAX_VALUE + ")");
-      }
+      ClientUpdate.checkScalars(u);
       if (u.getTensorsCount() > 0) {
         throw new InvalidMessageException("update with " + u.getTensorsCount() + " extra tensors (FedBuff takes none)");
       }

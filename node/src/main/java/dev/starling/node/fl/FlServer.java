@@ -308,7 +308,6 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     invited = List.copyOf(inv);
     if (secure != null) {
       secure.begin(r, a, invited);
-      secure.invited(invited.size());
       if (secure.masked()) {
         timers.startSingleTimer("secagg", new SecAggTimeout(r, a), stageTimeout);
       }
@@ -352,13 +351,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
         throw new InvalidMessageException("update tensors " + tensors.keySet() + " (strategy " + algorithm.name()
             + " expects " + clientTensors + ")");
       }
-      if (!Float.isFinite(u.getTrainLoss())) {
-        throw new InvalidMessageException("train loss " + u.getTrainLoss() + " (NaN and Inf are rejected)");
-      }
-      if (u.getNumSamples() < 1 || u.getNumSamples() > Integer.MAX_VALUE) {
-        throw new InvalidMessageException("num_samples " + Long.toUnsignedString(u.getNumSamples())
-            + " (allowed 1.." + Integer.MAX_VALUE + ")");
-      }
+      ClientUpdate.checkScalars(u);
     } catch (InvalidMessageException e) {
       ports.network().rejected(from, "server rejected an update from node {} for round {}: {}", from,
           Integer.toUnsignedString(u.getRound()), e.getMessage());

@@ -63,6 +63,7 @@ final class SecureAggregation {
     sum = null;
     if (cfg.masked()) {
       sa = new SecAggServerRound(round, attempt, cfg.secagg(), Set.copyOf(invited));
+      invitedSize = invited.size();
       stage = Stage.KEYS;
     }
   }
@@ -105,7 +106,7 @@ final class SecureAggregation {
           return Event.NONE; // late: its stage is over
         }
         sa.onKeys(from, env.getSecaggKeys());
-        if (sa.keysReceived() == invitedCount()) {
+        if (sa.keysReceived() == invitedSize) {
           advance();
         }
       }
@@ -157,15 +158,6 @@ final class SecureAggregation {
 
   private int invitedSize;
   private int rosterSize;
-
-  private int invitedCount() {
-    return invitedSize;
-  }
-
-  /** Records how many were invited (the key stage ends early when all of them advertised). */
-  void invited(int n) {
-    invitedSize = n;
-  }
 
   /**
    * The key or share stage is over (all answered, or its timeout): the rosters or the forwarded
