@@ -16,6 +16,23 @@ final class Cli {
 
   private Cli() {}
 
+  /**
+   * {@code starling simulate fl-synthetic.conf --out OUT --quiet}, then {@code base} and a
+   * {@code --set} for each of {@code sets}; asserts exit 0 and returns OUT.
+   */
+  static Path simulateSynthetic(Path out, java.util.List<String> base, String... sets) {
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("simulate",
+        CONFIGS.resolve("fl-synthetic.conf").toString(), "--out", out.toString(), "--quiet"));
+    args.addAll(base);
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    Result r = run(args.toArray(String[]::new));
+    org.junit.jupiter.api.Assertions.assertEquals(0, r.exitCode(), r.err());
+    return out;
+  }
+
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

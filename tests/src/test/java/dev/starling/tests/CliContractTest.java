@@ -226,7 +226,7 @@ class CliContractTest {
     java.util.List<String> cmd = new java.util.ArrayList<>(Members.java());
     cmd.set(cmd.indexOf("-Xmx768m"), "-Xmx192m");
     cmd.addAll(java.util.List.of("simulate", config(), "-q", "--out", dir.resolve("oom").toString(), "--set",
-        "clients.count=100000", "--set", "rounds=1"));
+        "clients.count=10000000", "--set", "rounds=1"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS));

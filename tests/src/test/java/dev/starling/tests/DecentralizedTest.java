@@ -30,16 +30,7 @@ class DecentralizedTest {
   @TempDir Path dir;
 
   private Path run(String name, String... sets) {
-    Path out = dir.resolve(name);
-    List<String> args = new ArrayList<>(List.of("simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(),
-        "--out", out.toString(), "--quiet"));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    Cli.Result r = Cli.run(args.toArray(String[]::new));
-    assertEquals(0, r.exitCode(), r.err());
-    return out;
+    return Cli.simulateSynthetic(dir.resolve(name), List.of(), sets);
   }
 
   /** metrics.csv as rows of fields, header dropped. */

@@ -151,7 +151,7 @@ public final class SimulateCommand implements Callable<Integer> {
     try (RunWriter writer = new RunWriter(dir)) {
       if (!quiet) {
         err.printf(Locale.ROOT, "%s: %s, %s, %d rounds, %s on %s (%d train / %d test); results in %s%n",
-            cfg.name(), cfg.algorithm(), family.nodes(cfg), totalRounds, cfg.model().type(), data.train().name(), data.train().size(), data.test().size(), dir);
+            cfg.name(), cfg.algorithm(), family.nodes(cfg), totalRounds, cfg.model().type(), data.trainName(), data.trainSize(), data.test().size(), dir);
       }
       try {
         result = family.simulate(cfg, data, writer, progress::update);

@@ -117,7 +117,8 @@ public final class ConfigLoader {
 
   static SimConfig read(StrictConfig c, AlgorithmCatalog catalog, java.util.Set<String> userKeys) {
     String algorithm = c.choice("algorithm", catalog.algorithms().toArray(String[]::new));
-    int clients = c.integer("clients.count", 1, 1_000_000);
+    int clients = c.integer("clients.count", 1, 100_000_000);
+    c.bool("clients.on-demand"); // read by SimConfig.clientsOnDemand, checked here
     String outDir = c.optionalString("output.dir");
     SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
     return new SimConfig(
@@ -157,7 +158,8 @@ public final class ConfigLoader {
             c.integer("data.synthetic.classes", 2, 100_000),
             c.number("data.synthetic.mean-samples", 1, false, 1e7),
             c.number("data.synthetic.sigma-samples", 0, false, 10),
-            c.number("data.synthetic.test-fraction", 0, true, 0.9)),
+            c.number("data.synthetic.test-fraction", 0, true, 0.9),
+            c.integer("data.synthetic.test-devices", 1, Integer.MAX_VALUE)),
         new SimConfig.Leaf(
             optionalPath(c.optionalString("data.leaf.train")),
             optionalPath(c.optionalString("data.leaf.test")),
@@ -289,7 +291,7 @@ public final class ConfigLoader {
     int degree = c.integer("dl.degree", 1, 1_000_000);
     int fanout = c.integer("dl.fanout", 1, 1_000_000);
     return new SimConfig.Dl(topology, degree, fanout, c.number("dl.round-deadline-s", 0, false, 1e9),
-        c.number("dl.gossip-period-s", 0, true, 1e9));
+        c.number("dl.gossip-period-s", 0, true, 1e9), c.integer("dl.eval-nodes", 0, Integer.MAX_VALUE));
   }
 
   private static final java.util.Set<String> FAILURE_KEYS = java.util.Set.of("kind", "fraction", "nodes", "at-round", "at-s");

@@ -16,6 +16,15 @@ public record SimConfig(
     Output output, Config resolved, java.util.Set<String> userKeys, FedBuff fedBuff) {
 
   /**
+   * Whether FL clients are started when the server first sends to them and stopped when idle,
+   * with their data built then (where it is generated per client): the default. false builds
+   * every client and its data up front and keeps them, as a check that both give the same bytes.
+   */
+  public boolean clientsOnDemand() {
+    return resolved.getBoolean("clients.on-demand");
+  }
+
+  /**
    * Asynchronous FL (algorithm = fedbuff): buffer size K, concurrency C, and the staleness
    * weighting: constant, polynomial (1 + s)^-exponent, or hinge (1 up to b, then 1 / (a (s - b) + 1)).
    */
@@ -38,7 +47,9 @@ public record SimConfig(
       int advertiseFanout) {}
 
   /** D-PSGD, Epidemic Learning and gossip settings. */
-  public record Dl(String topology, int degree, int fanout, double roundDeadlineSeconds, double gossipPeriodSeconds) {}
+  /** @param evalNodes nodes whose models are evaluated each evaluated round (a seeded sample), 0 = every node */
+  public record Dl(String topology, int degree, int fanout, double roundDeadlineSeconds, double gossipPeriodSeconds,
+      int evalNodes) {}
 
   /** One injected failure: {@code kind} of {@code fraction} of the nodes (or the listed ones) at a round or a time. */
   public record Failure(String kind, double fraction, int[] nodes, int atRound, double atSeconds) {}
@@ -71,7 +82,7 @@ public record SimConfig(
   /** LEAF Synthetic(alpha, beta) generator settings. */
   public record Synthetic(
       double alpha, double beta, int dimension, int classes, double meanSamples, double sigmaSamples,
-      double testFraction) {}
+      double testFraction, int testDevices) {}
 
   /** LEAF JSON inputs. */
   public record Leaf(Path train, Path test, int classes) {}

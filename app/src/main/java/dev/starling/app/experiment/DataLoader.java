@@ -10,6 +10,8 @@ import dev.starling.node.data.ImageFolderReader;
 import dev.starling.node.data.ImageDataset;
 import dev.starling.node.data.LeafJsonReader;
 import dev.starling.node.data.NumpyDatasets;
+import dev.starling.app.config.ConfigError;
+import dev.starling.node.data.NodeShards;
 import dev.starling.node.data.SyntheticLeaf;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +23,30 @@ import java.util.function.Consumer;
 public final class DataLoader {
 
   /** Train and test data with a hash identifying their content, for provenance. */
-  public record Loaded(Dataset train, Dataset test, String sha256) {}
+  /**
+   * A run's data: the training set (built on first use), the test set, their digest, and where the
+   * training data belongs to nodes and can be built per node, those shards (else null).
+   */
+  public record Loaded(java.util.function.Supplier<Dataset> trainData, Dataset test, String sha256, NodeShards shards) {
+    public Loaded(Dataset train, Dataset test, String sha256) {
+      this(() -> train, test, sha256, null);
+    }
+
+    /** The whole training set (generated data is built on the first call). */
+    public Dataset train() {
+      return trainData.get();
+    }
+
+    /** The training set's name, without building it. */
+    public String trainName() {
+      return shards != null ? shards.name() : train().name();
+    }
+
+    /** Training samples in all, without building them. */
+    public long trainSize() {
+      return shards != null ? shards.totalSamples() : train().size();
+    }
+  }
 
   private DataLoader() {}
 
@@ -61,10 +86,23 @@ public final class DataLoader {
   private static Loaded synthetic(SimConfig cfg) {
     SimConfig.Synthetic s = cfg.data().synthetic();
     SyntheticLeaf.Params p = new SyntheticLeaf.Params(s.alpha(), s.beta(), cfg.clients(), s.dimension(), s.classes(),
-        s.meanSamples(), s.sigmaSamples(), 4, s.testFraction(), cfg.seed());
-    SyntheticLeaf.Split split = SyntheticLeaf.generate(p);
+        s.meanSamples(), s.sigmaSamples(), 4, s.testFraction(), cfg.seed(), s.testDevices());
     String id = "synthetic " + p;
-    return new Loaded(split.train(), split.test(), DatasetFetcher.sha256(id.getBytes(StandardCharsets.UTF_8)));
+    Dataset[] train = new Dataset[1];
+    java.util.function.Supplier<Dataset> whole = () -> {
+      synchronized (train) {
+        if (train[0] == null) {
+          try {
+            train[0] = SyntheticLeaf.generate(p).train();
+          } catch (IllegalArgumentException e) {
+            throw new ConfigError("config key 'clients.count': " + cfg.clients() + " devices: " + e.getMessage());
+          }
+        }
+        return train[0];
+      }
+    };
+    return new Loaded(whole, SyntheticLeaf.test(p), DatasetFetcher.sha256(id.getBytes(StandardCharsets.UTF_8)),
+        SyntheticLeaf.devices(p));
   }
 
   private static Loaded idx(SimConfig.Data d, Consumer<String> log) {

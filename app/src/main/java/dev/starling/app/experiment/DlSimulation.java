@@ -247,12 +247,7 @@ public final class DlSimulation {
       }
       if (round >= cfg.rounds() && !done) {
         done = true;
-        if (Boolean.getBoolean("starling.heapAtEnd")) {
-          // every node, with its view and model, is still alive here: what the run needs to hold
-          System.gc();
-          System.gc();
-          heapAtEnd = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        }
+        heapAtEnd = HeapProbe.measure(); // every node, with its view and model, is still alive here
       }
     }
 
@@ -285,6 +280,15 @@ public final class DlSimulation {
               ev == null ? null : ev.loss(), r.trainLoss(), r.contributors().size(), r.participants().size(),
               r.timedOut() ? 2 : 1, nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null, null,
               nw.bytesModel(), nw.bytesView(), nw.bytesControl(), onlineCount());
+          if (federatedDue(r.round())) {
+            // The participants of the next round receive this model: they score it on their own data.
+            List<Integer> who = fedSample(r.participants(), r.round());
+            List<float[]> same = new ArrayList<>();
+            for (int i = 0; i < who.size(); i++) {
+              same.add(params);
+            }
+            row = federated(row, (int) r.round(), who, same);
+          }
           record(row, r.participants(), r.contributors());
         }
 
@@ -342,7 +346,7 @@ public final class DlSimulation {
         Double accMin = null;
         Double evalLoss = null;
         if (evaluated(r) && !models.isEmpty()) {
-          List<Evaluation> evs = evaluate(models);
+          List<Evaluation> evs = evaluate(evalSample(models, r));
           double sum = 0;
           double min = Double.POSITIVE_INFINITY;
           double lsum = 0;
@@ -362,6 +366,15 @@ public final class DlSimulation {
         MetricsRow row = new MetricsRow((int) r, sim.queue().nowSeconds(), acc, evalLoss,
             models.isEmpty() ? 0 : loss / models.size(), ids.size(), onlineCount(), 1, nw.bytesUp(), nw.bytesDown(),
             nw.bytesTotal(), nw.messages(), null, accMin, nw.bytesModel(), nw.bytesView(), nw.bytesControl(), onlineCount());
+        if (federatedDue(r) && !ids.isEmpty()) {
+          // Each node scores its own model (what it holds after the round's mixing) on its own data.
+          List<Integer> who = fedSample(ids, r);
+          List<float[]> theirs = new ArrayList<>();
+          for (int id : who) {
+            theirs.add(models.get(ids.indexOf(id)));
+          }
+          row = federated(row, (int) r, who, theirs);
+        }
         List<Integer> onlineIds = new ArrayList<>();
         for (int i = 0; i < n; i++) {
           if (online[i]) {
@@ -372,14 +385,97 @@ public final class DlSimulation {
       }
     }
 
+    /**
+     * The models evaluated in round {@code r}: all, or a uniform sample of {@code dl.eval-nodes}
+     * of them drawn with the run seed and the round (so that evaluation time does not grow with
+     * the number of nodes), in node order.
+     */
+    private List<float[]> evalSample(List<float[]> models, long r) {
+      int k = cfg.dl().evalNodes();
+      if (k == 0 || k >= models.size()) {
+        return models;
+      }
+      int[] idx = new int[models.size()];
+      java.util.Arrays.setAll(idx, i -> i);
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(dev.starling.node.runtime.Seeds.derive(cfg.seed(), 11, r));
+      for (int i = 0; i < k; i++) {
+        int j = i + rng.nextInt(idx.length - i);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+      }
+      int[] chosen = java.util.Arrays.copyOf(idx, k);
+      java.util.Arrays.sort(chosen);
+      List<float[]> out = new ArrayList<>(k);
+      for (int i : chosen) {
+        out.add(models.get(i));
+      }
+      return out;
+    }
+
+    private boolean federatedDue(long round) {
+      int every = cfg.server().federatedEval().every();
+      return every > 0 && (round % every == 0 || round == cfg.rounds());
+    }
+
+    /** {@code server.federated-eval.clients} of {@code nodes} drawn afresh with the seed and the round, ascending. */
+    private List<Integer> fedSample(List<Integer> nodes, long round) {
+      List<Integer> sorted = new ArrayList<>(new java.util.TreeSet<>(nodes));
+      int k = Math.min(cfg.server().federatedEval().clients(), sorted.size());
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(Seeds.derive(cfg.seed(), 12, round));
+      for (int i = 0; i < k; i++) {
+        java.util.Collections.swap(sorted, i, i + rng.nextInt(sorted.size() - i));
+      }
+      List<Integer> out = new ArrayList<>(sorted.subList(0, k));
+      out.sort(null);
+      return out;
+    }
+
+    /**
+     * Federated evaluation of a round: node {@code who[i]} scores {@code models[i]} on its own
+     * evaluation samples; written to {@code federated.csv} and as the row's {@code fed_accuracy}
+     * (sample-weighted mean) and {@code fed_accuracy_p10}. Measured by the simulator outside
+     * virtual time, as the test-set evaluation is.
+     */
+    private MetricsRow federated(MetricsRow row, int round, List<Integer> who, List<float[]> models) {
+      int[][] evalParts = world.evalParts();
+      List<int[]> idx = new ArrayList<>();
+      for (int id : who) {
+        idx.add(evalParts[id]);
+      }
+      List<Evaluation> evs = new ArrayList<>();
+      for (Evaluation e : evaluate(models, world.train(), idx)) {
+        if (e.samples() > 0) {
+          evs.add(e);
+        }
+      }
+      Evaluation mean = Evaluation.weightedMean(evs);
+      if (mean == null) {
+        return row;
+      }
+      double p10 = Evaluation.accuracyQuantile(evs, 0.1);
+      writer.federated(round, who.size(), evs.size(), mean.samples(), mean.accuracy(), mean.loss(), p10);
+      return row.withFederated(mean.accuracy(), p10);
+    }
+
     /** Evaluates models on the test set in parallel; results in input order. */
     private List<Evaluation> evaluate(List<float[]> models) {
+      return evaluate(models, test, null);
+    }
+
+    /**
+     * Evaluates {@code models[i]} on {@code data} (its samples {@code idx[i]}, or all when idx is
+     * null) in parallel; results in input order.
+     */
+    private List<Evaluation> evaluate(List<float[]> models, Dataset data, List<int[]> idx) {
       List<Future<Evaluation>> fs = new ArrayList<>();
-      for (float[] p : models) {
+      for (int i = 0; i < models.size(); i++) {
+        float[] p = models.get(i);
+        int[] samples = idx == null ? null : idx.get(i);
         fs.add(evaluators.submit(() -> {
           var m = pool.get();
           m.setParams(p);
-          return m.evaluate(test, null);
+          return m.evaluate(data, samples);
         }));
       }
       List<Evaluation> out = new ArrayList<>();

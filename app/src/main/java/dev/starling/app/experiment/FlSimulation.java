@@ -73,9 +73,12 @@ public final class FlSimulation {
     }
   }
 
-  private static java.util.Map<String, Object> extras(FlWorld world, int rounds, long rejected) {
+  private static java.util.Map<String, Object> extras(FlWorld world, int rounds, long rejected, long heap) {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     m.put("messages_rejected", rejected);
+    if (heap >= 0) {
+      m.put("heap_after_gc_bytes", heap);
+    }
     var local = world.localEpsilon();
     if (local != null) {
       m.put("epsilon_local", local.applyAsDouble(rounds));
@@ -100,6 +103,7 @@ public final class FlSimulation {
     String[] failure = new String[1];
     String[] stopReason = new String[1];
     boolean[] done = new boolean[1];
+    long[] heap = {-1};
     try (SimHarness sim = SimSetup.harness(cfg, n + 1, Set.of(SERVER), localSamples, writer)) {
       RoundListener listener = new RoundListener() {
         @Override
@@ -117,6 +121,7 @@ public final class FlSimulation {
         public void finished(float[] params) {
           finalParams[0] = params;
           done[0] = true;
+          heap[0] = HeapProbe.measure(); // the world and the harness are still reachable here
         }
 
         @Override
@@ -132,8 +137,14 @@ public final class FlSimulation {
           done[0] = true;
         }
       };
-      for (int c = 1; c <= n; c++) {
-        sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
+      // Clients start when a message reaches them and stop when idle: only those in the current
+      // round are held, so a million clients cost their ids and sample counts.
+      if (cfg.clientsOnDemand()) {
+        sim.spawnOnDemand(id -> id >= 1 && id <= n, id -> FlClient.create(sim.ports(id), world.client(id).withPassivation()));
+      } else {
+        for (int c = 1; c <= n; c++) {
+          sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
+        }
       }
       Runnable start = world.spawnServer(new FlWorld.Spawner() {
         @Override
@@ -151,7 +162,7 @@ public final class FlSimulation {
       double wall = (System.nanoTime() - t0) / 1e9;
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
           sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0],
-          extras(world, rows.size(), sim.network().rejected()));
+          extras(world, rows.size(), sim.network().rejected(), heap[0]));
     }
   }
 }

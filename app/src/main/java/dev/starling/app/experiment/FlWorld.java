@@ -37,6 +37,10 @@ public final class FlWorld {
   private final Aggregator aggregator;
   private final FlAlgorithm algorithm;
   private final int[][] evalParts;
+  /** Per-client data built on demand (a natural partition of generated data), else null. */
+  private final dev.starling.node.data.NodeShards shards;
+  /** Training samples per client (index c - 1). */
+  private final int[] trainSamples;
 
   /** @param aggregator the aggregation rule and {@code optimizer} the server step of the run's strategy */
   public FlWorld(SimConfig cfg, DataLoader.Loaded data, Aggregator aggregator, ServerOptimizer optimizer) {
@@ -50,21 +54,39 @@ public final class FlWorld {
     this.aggregator = aggregator;
     this.algorithm = algorithm;
     int n = cfg.clients();
-    int[][] shards = Components.partition(cfg, data, n);
     double holdout = cfg.server().federatedEval().holdout();
-    if (holdout > 0) {
-      this.parts = new int[n][];
-      this.evalParts = new int[n][];
+    this.trainSamples = new int[n];
+    if (cfg.clientsOnDemand() && data.shards() != null && "natural".equals(cfg.data().partition())
+        && data.shards().nodes() == n) {
+      // Client c holds node c - 1's data, built when the client starts: the same samples, in the
+      // same order, as the natural partition of the whole set, without ever holding it.
+      this.shards = data.shards();
+      this.parts = null;
+      this.evalParts = null;
       for (int c = 0; c < n; c++) {
-        int[][] split = holdOut(shards[c], holdout, Seeds.derive(cfg.seed(), 7, c + 1));
-        parts[c] = split[0];
-        evalParts[c] = split[1];
+        int m = shards.samples(c);
+        trainSamples[c] = m - held(m, holdout);
       }
     } else {
-      this.parts = shards;
-      this.evalParts = shards;
+      this.shards = null;
+      int[][] split = Components.partition(cfg, data, n);
+      if (holdout > 0) {
+        this.parts = new int[n][];
+        this.evalParts = new int[n][];
+        for (int c = 0; c < n; c++) {
+          int[][] two = holdOut(split[c], holdout, Seeds.derive(cfg.seed(), 7, c + 1));
+          parts[c] = two[0];
+          evalParts[c] = two[1];
+        }
+      } else {
+        this.parts = split;
+        this.evalParts = split;
+      }
+      for (int c = 0; c < n; c++) {
+        trainSamples[c] = parts[c].length;
+      }
     }
-    this.pool = Components.models(cfg, data.train());
+    this.pool = Components.models(cfg, shards != null ? shards.data(0) : data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
     SimConfig.Server srv = cfg.server();
@@ -162,20 +184,34 @@ public final class FlWorld {
 
   /** Training samples held by client {@code c}. */
   public int localSamples(int c) {
-    return parts[c - 1].length;
+    return trainSamples[c - 1];
   }
 
+  /**
+   * Client {@code c}'s setup. Where the data is built per client, this builds client c's now:
+   * call it when the client starts, not for every client up front.
+   */
   public FlClient.Setup client(int c) {
-    FlClient.Setup s = new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
-        algorithm.client(), evalParts[c - 1], SERVER);
+    FlClient.Setup s;
+    if (shards != null) {
+      Dataset own = shards.data(c - 1);
+      int[] all = new int[own.size()];
+      java.util.Arrays.setAll(all, i -> i);
+      double holdout = cfg.server().federatedEval().holdout();
+      int[][] split = holdout > 0 ? holdOut(all, holdout, Seeds.derive(cfg.seed(), 7, c)) : new int[][] {all, all};
+      s = new FlClient.Setup(own, split[0], pool, Seeds.derive(cfg.seed(), 5), privacy, algorithm.client(), split[1], SERVER);
+    } else {
+      s = new FlClient.Setup(data.train(), parts[c - 1], pool, Seeds.derive(cfg.seed(), 5), privacy,
+          algorithm.client(), evalParts[c - 1], SERVER);
+    }
     return cfg.secagg().enabled() ? s.withSecAgg(new FlClient.SecAgg(maxWeight(), true)) : s;
   }
 
   /** The largest client's training samples: the most a client weighs in with. */
   private long maxWeight() {
     long max = 1;
-    for (int[] p : parts) {
-      max = Math.max(max, p.length);
+    for (int m : trainSamples) {
+      max = Math.max(max, m);
     }
     return max;
   }
@@ -257,12 +293,17 @@ public final class FlWorld {
       order[i] = order[j];
       order[j] = t;
     }
-    int held = (int) Math.min(Math.round(share * order.length), Math.max(0, order.length - 1));
+    int held = held(order.length, share);
     int[] train = java.util.Arrays.copyOf(order, order.length - held);
     int[] eval = java.util.Arrays.copyOfRange(order, order.length - held, order.length);
     java.util.Arrays.sort(train);
     java.util.Arrays.sort(eval);
     return new int[][] {train, eval};
+  }
+
+  /** How many of a shard's {@code n} samples {@link #holdOut} holds out. */
+  private static int held(int n, double share) {
+    return share > 0 ? (int) Math.min(Math.round(share * n), Math.max(0, n - 1)) : 0;
   }
 
   public FlServer.Setup server() {

@@ -25,6 +25,8 @@ public final class PeerWorld {
   private final DataLoader.Loaded data;
   private final int n;
   private final int[][] parts;
+  /** The samples each node scores models on in federated evaluation (its held-out part, or its training data). */
+  private final int[][] evalParts;
   private final ModelPool pool;
   private final float[] initial;
   private final Dataset test;
@@ -35,7 +37,20 @@ public final class PeerWorld {
     this.cfg = cfg;
     this.data = data;
     this.n = cfg.clients();
-    this.parts = Components.partition(cfg, data, n);
+    int[][] split = Components.partition(cfg, data, n);
+    SimConfig.FederatedEval fe = cfg.server().federatedEval();
+    if (fe.every() > 0 && fe.holdout() > 0) {
+      this.parts = new int[n][];
+      this.evalParts = new int[n][];
+      for (int i = 0; i < n; i++) {
+        int[][] two = FlWorld.holdOut(split[i], fe.holdout(), Seeds.derive(cfg.seed(), 7, i + 1));
+        parts[i] = two[0];
+        evalParts[i] = two[1];
+      }
+    } else {
+      this.parts = split;
+      this.evalParts = split;
+    }
     this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
@@ -50,6 +65,16 @@ public final class PeerWorld {
 
   public int[][] parts() {
     return parts;
+  }
+
+  /** Node i's federated-evaluation samples (of the training set). */
+  public int[][] evalParts() {
+    return evalParts;
+  }
+
+  /** The training set, which the federated-evaluation samples index. */
+  public Dataset train() {
+    return data.train();
   }
 
   public ModelPool pool() {

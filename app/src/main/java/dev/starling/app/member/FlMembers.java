@@ -58,11 +58,14 @@ public final class FlMembers {
             MetricsRow row = new MetricsRow(s.getRound(), s.getElapsedS(), s.getEvaluated() ? s.getAccuracy() : null,
                 s.getEvaluated() ? s.getLoss() : null, s.getTrainLoss(), s.getAggregatedCount(), s.getInvitedCount(),
                 s.getAttempts(), 0, 0, 0, 0, s.getHasEpsilon() ? s.getEpsilon() : null, null, 0, 0, 0, world.clients());
+            if (s.getFedEvaluated()) {
+              row = row.withFederated(s.getFedAccuracy(), s.getFedAccuracyP10());
+            }
             rows.add(row);
             writer.row(row, s.getInvitedList(), s.getAggregatedList());
             if (s.getFedEvaluated()) {
               writer.federated(s.getRound(), s.getFedAsked(), s.getFedAnswered(), s.getFedSamples(), s.getFedAccuracy(),
-                  s.getFedLoss());
+                  s.getFedLoss(), s.getFedAccuracyP10());
             }
             resumedAt[0] = s.getElapsedS();
           }

@@ -84,14 +84,14 @@ public final class RunWriter implements AutoCloseable {
    * A row of {@code federated.csv} (written only by runs with federated evaluation): the clients'
    * combined evaluation of the round's global model on their own data.
    */
-  public void federated(int round, int asked, int answered, long samples, double accuracy, double loss) {
+  public void federated(int round, int asked, int answered, long samples, double accuracy, double loss, double accuracyP10) {
     try {
       if (federated == null) {
         federated = Files.newBufferedWriter(dir.resolve("federated.csv"), StandardCharsets.UTF_8);
-        federated.write("round,asked,answered,samples,accuracy,loss\n");
+        federated.write("round,asked,answered,samples,accuracy,loss,accuracy_p10\n");
       }
-      federated.write(String.format(java.util.Locale.ROOT, "%d,%d,%d,%d,%.6f,%.6f%n", round, asked, answered, samples,
-          accuracy, loss));
+      federated.write(String.format(java.util.Locale.ROOT, "%d,%d,%d,%d,%.6f,%.6f,%.6f%n", round, asked, answered, samples,
+          accuracy, loss, accuracyP10));
       federated.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -102,7 +102,8 @@ public final class RunWriter implements AutoCloseable {
   public void federated(dev.starling.node.fl.RoundRecord r) {
     if (r.federated() != null) {
       var e = r.federated().evaluation();
-      federated(r.round(), r.federated().asked(), r.federated().answered(), e.samples(), e.accuracy(), e.loss());
+      federated(r.round(), r.federated().asked(), r.federated().answered(), e.samples(), e.accuracy(), e.loss(),
+          r.federated().accuracyP10());
     }
   }
 

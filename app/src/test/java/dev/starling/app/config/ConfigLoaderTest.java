@@ -71,7 +71,7 @@ class ConfigLoaderTest {
     String m = error(p, "rounds=abc");
     assertEquals("config key 'rounds': 'abc' is not an integer", m);
     String neg = error(write("clients.count = -5"));
-    assertEquals("config key 'clients.count': -5 is out of range (allowed >= 1 and <= 1000000)", neg);
+    assertEquals("config key 'clients.count': -5 is out of range (allowed >= 1 and <= 100000000)", neg);
     String choice = error(p, "algorithm=fedsgd");
     assertTrue(choice.contains("'fedsgd' is not one of fedavg, fedavgm"), choice);
     String frac = error(p, "server.over-selection=-0.5");

@@ -22,7 +22,7 @@ final class LivenessProbe {
   /** What the probe needs from its peer. */
   interface Host {
     /** The hash order of index {@code k} among the peer's candidates, less {@code excluded}. */
-    int[] order(long k, Set<Integer> excluded);
+    HashOrder order(long k, Set<Integer> excluded);
 
     /** Sends a ping carrying {@code nonce} to {@code node}. */
     void ping(int node, long nonce);
@@ -38,14 +38,14 @@ final class LivenessProbe {
   private final class Probe {
     final long id;
     final int count;
-    final int[] order;
+    final HashOrder order;
     final Consumer<List<Integer>> then;
     int next;
     final TreeMap<Integer, Double> outstanding = new TreeMap<>();
     final List<Integer> found = new ArrayList<>();
     boolean done;
 
-    Probe(long id, int count, int[] order, Consumer<List<Integer>> then) {
+    Probe(long id, int count, HashOrder order, Consumer<List<Integer>> then) {
       this.id = id;
       this.count = count;
       this.order = order;
@@ -75,10 +75,13 @@ final class LivenessProbe {
   void findAvailable(long k, int count, Set<Integer> excluded, Consumer<List<Integer>> then) {
     Probe p = new Probe(nextProbe++, count, host.order(k, excluded), then);
     probes.put(p.id, p);
-    int first = Math.min(count, p.order.length);
+    int first = 0;
+    while (first < count && p.order.has(first)) {
+      first++;
+    }
     p.next = first;
     for (int i = 0; i < first && !p.done; i++) {
-      probe(p, p.order[i]);
+      probe(p, p.order.get(i));
     }
     if (!p.done) {
       if (p.outstanding.isEmpty()) {
@@ -96,7 +99,7 @@ final class LivenessProbe {
       probe.found.add(from);
       if (probe.found.size() >= probe.count) {
         finish(probe);
-      } else if (probe.outstanding.isEmpty() && probe.next >= probe.order.length) {
+      } else if (probe.outstanding.isEmpty() && !probe.order.has(probe.next)) {
         finish(probe);
       }
     }
@@ -156,8 +159,8 @@ final class LivenessProbe {
       int need = p.count - p.found.size() - p.outstanding.size();
       int alive = Math.max(1, p.found.size());
       int factor = (int) Math.min(4, Math.max(1, Math.ceil((double) p.next / alive)));
-      for (int i = 0; i < need * factor && p.next < p.order.length && !p.done; i++) {
-        probe(p, p.order[p.next++]);
+      for (int i = 0; i < need * factor && p.order.has(p.next) && !p.done; i++) {
+        probe(p, p.order.get(p.next++));
       }
     }
     if (p.done) {

@@ -1,5 +1,7 @@
 package dev.starling.node.dl;
 
+import java.util.function.IntPredicate;
+
 import dev.starling.node.wire.InvalidMessageException;
 import dev.starling.node.wire.proto.Advertise;
 import dev.starling.sampling.modest.View;
@@ -60,6 +62,12 @@ final class Membership {
 
   int[] candidates(long k, long inactivityThreshold) {
     return view.candidates(k, self, inactivityThreshold);
+  }
+
+  /** Whether an id is a candidate of index k in the view as it is now (the view is immutable). */
+  IntPredicate candidatePredicate(long k, long inactivityThreshold) {
+    View v = view;
+    return id -> v.isCandidate(id, k, self, inactivityThreshold);
   }
 
   void seen(int peer, long round) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -107,6 +108,8 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   private final org.apache.commons.rng.UniformRandomProvider codecRng;
 
   private final Membership membership;
+  /** The view every initial peer starts from: what views are sent as changes against. */
+  private final View initialView;
   private final long incarnation;
   private final boolean restored;
 
@@ -138,6 +141,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     this.timers = timers;
     this.self = ports.id();
     this.numParams = setup.initial().length;
+    this.initialView = initialView;
     var saved = PeerTraining.restore(ports);
     this.restored = saved.isPresent();
     if (restored) {
@@ -158,7 +162,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     this.liveness = new LivenessProbe(self, ports.clock(), timers, params.pingInterval(), params.pingTimeout(),
         new LivenessProbe.Host() {
           @Override
-          public int[] order(long k, Set<Integer> excluded) {
+          public HashOrder order(long k, Set<Integer> excluded) {
             return ModestPeer.this.order(k, excluded);
           }
 
@@ -197,12 +201,15 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
     return Math.max(est, maxCompleted);
   }
 
-  private int[] order(long k, Set<Integer> excluded) {
-    int[] cands = membership.candidates(k, params.inactivityThreshold());
-    if (!excluded.isEmpty()) {
-      cands = Arrays.stream(cands).filter(j -> !excluded.contains(j)).toArray();
-    }
-    return SampleDerivation.order(k, cands);
+  /**
+   * The hash order of index k among this peer's candidates less {@code excluded}, read lazily
+   * from the shared ranking: the view is immutable, so the order is that of the view now.
+   */
+  private HashOrder order(long k, Set<Integer> excluded) {
+    IntPredicate active = membership.candidatePredicate(k, params.inactivityThreshold());
+    Set<Integer> ex = excluded.isEmpty() ? Set.of() : Set.copyOf(excluded);
+    return new HashOrder(SampleDerivation.ranking(k, setup.nodes()),
+        ex.isEmpty() ? active : id -> active.test(id) && !ex.contains(id));
   }
 
   private void send(int to, Envelope.Builder env) {
@@ -224,10 +231,50 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
         .setMaxCompleted(completed).setMembership(next).setView(PeerViews.encode(v)).build());
   }
 
-  private Envelope.Builder modelMessage(PeerModelKind kind, long round, float[] params, double loss) {
+  /** A model message's body without its view: the tensor is encoded once for every receiver. */
+  private PeerModel.Builder modelBody(PeerModelKind kind, long round, float[] params, double loss) {
     var tensor = setup.codec().encode(params, codecRng);
-    return Envelope.newBuilder().setPeerModel(PeerModel.newBuilder().setKind(kind).setRound(round).setModel(tensor)
-        .setView(PeerViews.encode(membership.view())).setTrainLoss((float) loss));
+    return PeerModel.newBuilder().setKind(kind).setRound(round).setModel(tensor).setTrainLoss((float) loss);
+  }
+
+  /** Sends a model with the part of this peer's view the receiver lacks. */
+  private void sendModel(int to, PeerModel.Builder body) {
+    send(to, Envelope.newBuilder().setPeerModel(body.clone().setView(PeerViews.encode(viewFor(to)))));
+  }
+
+  /** Rounds after which a peer is sent the whole view again, whatever it was sent since. */
+  static final long FULL_VIEW_EVERY = 10;
+  /** Peers whose last sent view this peer remembers (the least recently sent to are forgotten). */
+  static final int SENT_VIEWS = 64;
+
+  /** The view last sent to a peer and the round of the last whole one. */
+  private record Sent(View view, long fullRound) {}
+
+  private final java.util.LinkedHashMap<Integer, Sent> sentViews = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Integer, Sent> eldest) {
+      return size() > SENT_VIEWS;
+    }
+  };
+
+  /**
+   * What of the view to send {@code to}. To a peer it sent to lately: the entries changed since
+   * the view it sent then (views merge as a join, so the receiver then holds what the whole view
+   * would give it). Otherwise (a peer not sent to lately, every {@value #FULL_VIEW_EVERY} rounds,
+   * and after the peer advertised a JOIN or LEAVE, as it may have restarted from an older
+   * checkpoint): the entries changed since the initial view every peer starts from, less those
+   * whose only change is a last-active round too old to make them candidates of any later
+   * sample. Every model message carried the whole view before: 96 % of the bytes at 20,000
+   * nodes, 290 KB per message at 100,000.
+   */
+  private View viewFor(int to) {
+    View now = membership.view();
+    long round = roundEstimate();
+    Sent last = sentViews.get(to);
+    boolean full = last == null || round - last.fullRound() >= FULL_VIEW_EVERY;
+    sentViews.put(to, new Sent(now, full ? round : last.fullRound()));
+    return full ? now.changedSince(initialView, round - params.inactivityThreshold())
+        : now.changedSince(last.view(), Long.MIN_VALUE);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -237,9 +284,9 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       advertise(false); // back after a crash, or joining after the start: JOIN
       return this;
     }
-    int[] first = order(1, Set.of());
-    for (int i = 0; i < Math.min(params.sampleSize(), first.length); i++) {
-      if (first[i] == self) {
+    HashOrder first = order(1, Set.of());
+    for (int i = 0; i < params.sampleSize() && first.has(i); i++) {
+      if (first.get(i) == self) {
         onAggregatedModel(self, 1, setup.initial());
       }
     }
@@ -326,6 +373,7 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
   }
 
   private void onAdvertise(int from, Advertise a) {
+    sentViews.remove(from); // it joined (perhaps restarted) or left: send it the whole view next time
     membership.onAdvertise(from, a, roundEstimate());
   }
 
@@ -381,14 +429,14 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       }
       List<Integer> targets = new ArrayList<>(found);
       shuffle(targets);
-      Envelope.Builder msg = null;
+      PeerModel.Builder msg = null;
       for (int agg : targets) {
         f.tried.add(agg);
         if (agg == self) {
           onTrainedModel(self, f.round + 1, f.trained, f.loss);
         } else {
-          msg = msg != null ? msg : modelMessage(PeerModelKind.TRAINED, f.round + 1, f.trained, f.loss);
-          send(agg, msg);
+          msg = msg != null ? msg : modelBody(PeerModelKind.TRAINED, f.round + 1, f.trained, f.loss);
+          sendModel(agg, msg);
         }
       }
       membership.flushPendingJoins();
@@ -466,13 +514,13 @@ public final class ModestPeer extends AbstractBehavior<PeerCommand> {
       if (maxCompleted > idx) {
         return; // a newer round started meanwhile
       }
-      Envelope.Builder msg = null; // encoded once: every participant gets the same bytes
+      PeerModel.Builder msg = null; // the model encoded once: every participant gets the same tensor
       for (int j : targets) {
         if (j == self) {
           onAggregatedModel(self, idx, avg);
         } else {
-          msg = msg != null ? msg : modelMessage(PeerModelKind.AGGREGATED, idx, avg, 0);
-          send(j, msg);
+          msg = msg != null ? msg : modelBody(PeerModelKind.AGGREGATED, idx, avg, 0);
+          sendModel(j, msg);
         }
       }
       for (int contributor : contributors) {

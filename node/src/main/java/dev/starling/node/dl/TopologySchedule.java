@@ -17,9 +17,14 @@ public final class TopologySchedule {
   private final Topology topology;
   private final int n;
   private final long seed;
-  private long cachedRound = Long.MIN_VALUE;
-  private List<int[]> out;
-  private List<int[]> in;
+  static final int CACHED = 24;
+  private record Graph(List<int[]> out, List<int[]> in) {}
+  private final java.util.LinkedHashMap<Long, Graph> cache = new java.util.LinkedHashMap<>(32, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Long, Graph> eldest) {
+      return size() > CACHED;
+    }
+  };
 
   public TopologySchedule(Topology topology, int n, long seed) {
     this.topology = topology;
@@ -28,27 +33,26 @@ public final class TopologySchedule {
   }
 
   public synchronized int[] out(int node, long round) {
-    load(round);
-    return out.get(node);
+    return load(round).out().get(node);
   }
 
   public synchronized int[] in(int node, long round) {
-    load(round);
-    return in.get(node);
+    return load(round).in().get(node);
   }
 
   public Topology topology() {
     return topology;
   }
 
-  private void load(long round) {
+  private Graph load(long round) {
     long key = topology.dynamic() ? round : 0;
-    if (key == cachedRound) {
-      return;
+    Graph g = cache.get(key);
+    if (g == null) {
+      List<int[]> out = topology.neighbours(n, round, RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(seed, 0x544F504FL, key)));
+      g = new Graph(out, incoming(out));
+      cache.put(key, g);
     }
-    out = topology.neighbours(n, round, RandomSource.XO_RO_SHI_RO_128_PP.create(Seeds.derive(seed, 0x544F504FL, key)));
-    in = incoming(out);
-    cachedRound = key;
+    return g;
   }
 
   /** In-neighbour lists (ascending) of a directed neighbour relation. */

@@ -37,6 +37,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * that reports is replaced at once by one drawn uniformly from the idle clients; one silent for
  * the deadline is replaced too. Clients are plain {@link FlClient}s: a request's round is the
  * model version, its attempt the client's dispatch count (so every dispatch trains afresh).
+ * Federated evaluation (when scheduled) asks clients drawn afresh, training or not, to score a
+ * server step's model on their own data; the step is reported once they answered or the deadline
+ * passed.
  */
 public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command> {
 
@@ -77,7 +80,7 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
   }
 
   /** What the server reacts to. */
-  public sealed interface Command permits Start, Delivered, Silent, Evaluated {}
+  public sealed interface Command permits Start, Delivered, Silent, Evaluated, FederatedDeadline {}
 
   public record Start() implements Command {}
 
@@ -87,6 +90,23 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
   private record Silent(int client, int dispatch) implements Command {}
 
   private record Evaluated(int step, Evaluation evaluation, Throwable failure) implements Command {}
+
+  /** The deadline of step {@code step}'s federated evaluation passed. */
+  private record FederatedDeadline(int step) implements Command {}
+
+  /** A step's federated evaluation under way: who was asked and who answered what. */
+  private static final class FederatedRun {
+    final List<Integer> asked;
+    final TreeMap<Integer, Evaluation> answers = new TreeMap<>();
+    RoundRecord.Federated result;
+    boolean done;
+
+    FederatedRun(List<Integer> asked) {
+      this.asked = asked;
+    }
+  }
+
+  private final TreeMap<Integer, FederatedRun> federated = new TreeMap<>();
 
   /** One buffered update. */
   private record Buffered(int client, float[] delta, long samples, float trainLoss, int staleness) {}
@@ -137,6 +157,10 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Silent.class, this::onSilent)
         .onMessage(Evaluated.class, this::onEvaluated)
+        .onMessage(FederatedDeadline.class, d -> {
+          finishFederated(d.step());
+          return reportReady();
+        })
         .build();
   }
 
@@ -174,6 +198,9 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
   private Behavior<Command> onDelivered(Delivered d) {
     int from = d.inbound().from();
     Envelope env = d.inbound().envelope();
+    if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_RESULT) {
+      return onEvaluateResult(from, env.getEvaluateResult());
+    }
     if (env.getBodyCase() != Envelope.BodyCase.MODEL_UPDATE) {
       ports.network().rejected(from, "fedbuff server dropped unexpected {} from {}", env.getBodyCase(), from);
       return this;
@@ -244,6 +271,9 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
       finished = true;
       timers.cancelAll();
     }
+    if (setup.schedule().federatedEval().due(version, rounds)) {
+      askFederated(version, global.clone());
+    }
     if (version % setup.schedule().evalEvery() == 0 || version == rounds) {
       pending.put(version, rec);
       float[] snapshot = global.clone();
@@ -254,7 +284,7 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
         m.setParams(snapshot);
         return m.evaluate(setup.learning().testData(), null);
       }, (ev, failure) -> self.tell(new Evaluated(v, ev, failure)));
-    } else if (pending.isEmpty()) {
+    } else if (pending.isEmpty() && !federated.containsKey(version)) {
       report(rec, global);
     } else {
       pending.put(version, rec);
@@ -269,17 +299,80 @@ public final class FedBuffServer extends AbstractBehavior<FedBuffServer.Command>
     RoundRecord r = pending.get(e.step());
     pending.put(e.step(), new RoundRecord(r.round(), r.attempts(), r.invited(), r.aggregated(), r.trainLoss(), e.evaluation(),
         null, null, r.staleness()));
-    // Steps are reported in order: each waits for the evaluations before it.
-    while (!pending.isEmpty() && (pending.firstEntry().getValue().evaluation() != null
-        || pending.firstKey() % setup.schedule().evalEvery() != 0 && pending.firstKey() != setup.schedule().rounds())) {
-      RoundRecord next = pending.pollFirstEntry().getValue();
-      report(next, global);
+    return reportReady();
+  }
+
+  /** Reports the steps whose evaluations are done, in order: each waits for the ones before it. */
+  private Behavior<Command> reportReady() {
+    while (!pending.isEmpty()) {
+      int step = pending.firstKey();
+      RoundRecord next = pending.firstEntry().getValue();
+      boolean evaluated = next.evaluation() != null
+          || step % setup.schedule().evalEvery() != 0 && step != setup.schedule().rounds();
+      FederatedRun fr = federated.get(step);
+      if (!evaluated || fr != null && !fr.done) {
+        break;
+      }
+      pending.pollFirstEntry();
+      federated.remove(step);
+      report(fr == null ? next : new RoundRecord(next.round(), next.attempts(), next.invited(), next.aggregated(),
+          next.trainLoss(), next.evaluation(), null, fr.result, next.staleness()), global);
     }
     if (finished && pending.isEmpty()) {
       listener.finished(global.clone());
       return Behaviors.stopped();
     }
     return this;
+  }
+
+  /** Asks clients drawn afresh (seeded by the step) to score step {@code step}'s model on their own data. */
+  private void askFederated(int step, float[] model) {
+    FlServer.FederatedEval fe = setup.schedule().federatedEval();
+    List<Integer> all = setup.sampling().clients();
+    List<Integer> chosen = new ArrayList<>(Samplers.choose(all, Math.min(fe.clients(), all.size()),
+        RandomSource.XO_RO_SHI_RO_128_PP.create(dev.starling.node.runtime.Seeds.derive(setup.seed(), step, 0x4645L))));
+    chosen.sort(null);
+    federated.put(step, new FederatedRun(List.copyOf(chosen)));
+    var req = dev.starling.node.wire.proto.EvaluateRequest.newBuilder().setRound(step).setModel(Tensors.fp32(model)).build();
+    for (int c : chosen) {
+      ports.network().send(c, Envelope.newBuilder().setEvaluateRequest(req));
+    }
+    Duration dl = setup.schedule().deadline();
+    if (!dl.isZero()) {
+      timers.startSingleTimer("fed-" + step, new FederatedDeadline(step), dl);
+    }
+  }
+
+  private Behavior<Command> onEvaluateResult(int from, dev.starling.node.wire.proto.EvaluateResult r) {
+    if (r.getNumSamples() > Integer.MAX_VALUE || !(r.getAccuracy() >= 0 && r.getAccuracy() <= 1)
+        || !(r.getLoss() >= 0) || !Double.isFinite(r.getLoss())) {
+      ports.network().rejected(from, "fedbuff server rejected an evaluation from node {}: samples {}, accuracy {}, loss {}"
+          + " (allowed 0.." + Integer.MAX_VALUE + ", [0, 1], finite >= 0)", from, Long.toUnsignedString(r.getNumSamples()),
+          r.getAccuracy(), r.getLoss());
+      return this;
+    }
+    FederatedRun fr = r.getRound() > Integer.MAX_VALUE ? null : federated.get((int) r.getRound());
+    if (fr == null || fr.done || !fr.asked.contains(from) || fr.answers.containsKey(from)) {
+      return this; // late, stale, uninvited or duplicate
+    }
+    fr.answers.put(from, new Evaluation(r.getAccuracy(), r.getLoss(), (int) r.getNumSamples()));
+    if (fr.answers.size() >= fr.asked.size()) {
+      finishFederated((int) r.getRound());
+      return reportReady();
+    }
+    return this;
+  }
+
+  private void finishFederated(int step) {
+    FederatedRun fr = federated.get(step);
+    if (fr == null || fr.done) {
+      return;
+    }
+    fr.done = true;
+    timers.cancel("fed-" + step);
+    Evaluation mean = Evaluation.weightedMean(fr.answers.values());
+    fr.result = mean == null ? null : new RoundRecord.Federated(fr.asked.size(), fr.answers.size(), mean,
+        Evaluation.accuracyQuantile(fr.answers.values(), 0.1));
   }
 
   private void report(RoundRecord r, float[] params) {

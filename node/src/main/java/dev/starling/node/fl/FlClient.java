@@ -51,15 +51,25 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
    * server's node id (requests from any other node are dropped).
    */
   public record Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
-      ClientTraining training, int[] evalIndices, int server, SecAgg secagg) {
+      ClientTraining training, int[] evalIndices, int server, SecAgg secagg, boolean passivate) {
     public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
         ClientTraining training, int[] evalIndices, int server) {
-      this(data, indices, models, seed, privacy, training, evalIndices, server, null);
+      this(data, indices, models, seed, privacy, training, evalIndices, server, null, false);
     }
 
     /** The same setup, sending its updates under SecAgg+ (null: in the clear). */
     public Setup withSecAgg(SecAgg s) {
-      return new Setup(data, indices, models, seed, privacy, training, evalIndices, server, s);
+      return new Setup(data, indices, models, seed, privacy, training, evalIndices, server, s, passivate);
+    }
+
+    /**
+     * The same setup, stopping whenever it is idle (no training or evaluation running, no SecAgg
+     * round open): a runtime that starts clients when a message reaches them (the simulator)
+     * then holds only those in the current round. Nothing is lost: every seed is derived from
+     * the client id, round and attempt, and the strategy's state is saved in storage.
+     */
+    public Setup withPassivation() {
+      return new Setup(data, indices, models, seed, privacy, training, evalIndices, server, secagg, true);
     }
     public Setup(Dataset data, int[] indices, ModelPool models, long seed, UpdatePrivacy privacy,
         ClientTraining training, int[] evalIndices) {
@@ -90,6 +100,8 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
   private int currentRound = -1;
   private int currentAttempt = -1;
   private java.util.SortedMap<String, float[]> state = new java.util.TreeMap<>();
+  private int busy; // compute jobs submitted and not yet done
+  private boolean revealed; // this SecAgg round's reveal was sent
 
   public static Behavior<Command> create(NodePorts ports, Setup setup) {
     return Behaviors.setup(ctx -> new FlClient(ctx, ports, setup));
@@ -100,6 +112,19 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     this.ports = ports;
     this.setup = setup;
     ports.network().bind(ctx.messageAdapter(Inbound.class, Delivered::new));
+    ports.storage().load(dev.starling.node.wire.proto.ClientState.parser()).ifPresent(saved -> {
+      java.util.TreeMap<String, float[]> restored = new java.util.TreeMap<>();
+      for (var t : saved.getStateList()) {
+        restored.put(t.getName(), Tensors.decode(t.getTensor(), t.getTensor().getLength()));
+      }
+      state = restored;
+    });
+  }
+
+  /** This client, or stopped when it passivates and has nothing left to do. */
+  private Behavior<Command> next() {
+    boolean idle = busy == 0 && (secRound == null || revealed);
+    return setup.passivate() && idle ? Behaviors.stopped() : this;
   }
 
   @Override
@@ -116,7 +141,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     if (d.inbound().from() != setup.server()) {
       ports.network().rejected(d.inbound().from(), "client {} dropped a {} from node {}: only the server (node {}) gives it work", ports.id(),
           env.getBodyCase(), d.inbound().from(), setup.server());
-      return this;
+      return next();
     }
     if (env.getBodyCase() == Envelope.BodyCase.EVALUATE_REQUEST) {
       return onEvaluateRequest(d.inbound().from(), env.getEvaluateRequest());
@@ -129,7 +154,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
     }
     if (env.getBodyCase() != Envelope.BodyCase.TRAIN_REQUEST) {
       ports.network().rejected(d.inbound().from(), "client {} dropped unexpected {} from {}", ports.id(), env.getBodyCase(), d.inbound().from());
-      return this;
+      return next();
     }
     TrainRequest req = env.getTrainRequest();
     float[] global;
@@ -140,7 +165,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       config = RoundConfig.read(req, numParams);
     } catch (InvalidMessageException e) {
       ports.network().rejected(d.inbound().from(), "client {} dropped train request from {}: {}", ports.id(), d.inbound().from(), e.getMessage());
-      return this;
+      return next();
     }
     int round = req.getRound();
     int attempt = req.getAttempt();
@@ -152,6 +177,7 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
           ? dev.starling.node.secagg.SecAggCrypto.seeded(Seeds.derive(setup.seed(), ports.id(), round, attempt, 0x5341L))
           : new java.security.SecureRandom();
       secRound = new dev.starling.node.secagg.SecAggClientRound(ports.id(), round, attempt, rnd);
+      revealed = false;
       pendingInput = null;
       pendingMeta = null;
       ports.network().send(server, Envelope.newBuilder().setSecaggKeys(secRound.keys()));
@@ -162,12 +188,13 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
         * models.trainingFlopsPerSample();
     var self = getContext().getSelf();
     var before = state; // replaced, never changed in place, so the compute thread may read it
+    busy++;
     ports.compute().submit(
         flops, // the model is the compute thread's own instance
         () -> setup.training().fit(new ClientTraining.FitTask(models.get(), global, setup.data(), setup.indices(),
             models.training(), seed, config, before)),
         (fit, failure) -> self.tell(new TrainingDone(server, round, attempt, global, fit, failure)));
-    return this;
+    return next();
   }
 
   private Behavior<Command> onEvaluateRequest(int server, EvaluateRequest req) {
@@ -176,42 +203,53 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       global = Tensors.decode(req.getModel(), setup.models().get().numParams());
     } catch (InvalidMessageException e) {
       ports.network().rejected(server, "client {} dropped evaluate request from {}: {}", ports.id(), server, e.getMessage());
-      return this;
+      return next();
     }
     int round = req.getRound();
     var models = setup.models();
     int[] idx = setup.evalIndices();
     double flops = idx.length * models.trainingFlopsPerSample() / 3; // a forward pass
     var self = getContext().getSelf();
+    busy++;
     ports.compute().submit(flops, () -> {
       var m = models.get();
       m.setParams(global);
       return m.evaluate(setup.data(), idx);
     }, (ev, failure) -> self.tell(new EvaluationDone(server, round, ev, failure)));
-    return this;
+    return next();
   }
 
   private Behavior<Command> onEvaluationDone(EvaluationDone done) {
+    busy--;
     if (done.failure() != null) {
       getContext().getLog().error("client {} failed to evaluate round {}", ports.id(), done.round(), done.failure());
-      return this;
+      return next();
     }
     Evaluation ev = done.evaluation();
     ports.network().send(done.server(), Envelope.newBuilder().setEvaluateResult(EvaluateResult.newBuilder()
         .setRound(done.round()).setNumSamples(ev.samples()).setAccuracy(ev.accuracy()).setLoss(ev.loss())));
-    return this;
+    return next();
   }
 
   private Behavior<Command> onTrainingDone(TrainingDone done) {
+    busy--;
     if (done.failure() != null) {
       getContext().getLog().error("client {} failed to train round {}", ports.id(), done.round(), done.failure());
-      return this;
+      return next();
     }
     if (done.round() != currentRound || done.attempt() != currentAttempt) {
-      return this; // superseded by a newer request
+      return next(); // superseded by a newer request
     }
     LocalTrainer.Result result = done.fit().result();
-    state = done.fit().state();
+    if (!done.fit().state().equals(state)) {
+      state = done.fit().state();
+      var saved = state;
+      ports.storage().save(() -> {
+        var b = dev.starling.node.wire.proto.ClientState.newBuilder().setVersion(1);
+        NamedTensors.write(saved, b::addState);
+        return b.build();
+      });
+    }
     float[] local = result.params();
     float[] delta = new float[local.length];
     for (int i = 0; i < delta.length; i++) {
@@ -236,23 +274,23 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
       pendingInput = input;
       pendingMeta = u.toBuilder().setNumSamples(w).build();
       sendMaskedIfReady(done.server());
-      return this;
+      return next();
     }
     ports.network().send(done.server(), Envelope.newBuilder().setModelUpdate(update.build()));
-    return this;
+    return next();
   }
 
   private Behavior<Command> onSecAgg(int server, Envelope env) {
     if (setup.secagg() == null || secRound == null) {
       ports.network().rejected(server, "client {} dropped {}: it is not in a SecAgg round", ports.id(), env.getBodyCase());
-      return this;
+      return next();
     }
     var sa = secRound;
     int[] ra = dev.starling.node.secagg.SecAggCrypto.roundAndAttempt(env);
     int r = ra[0];
     int a = ra[1];
     if (r != sa.round() || a != sa.attempt()) {
-      return this; // another round or attempt
+      return next(); // another round or attempt
     }
     try {
       switch (env.getBodyCase()) {
@@ -261,12 +299,15 @@ public final class FlClient extends AbstractBehavior<FlClient.Command> {
           sa.onForward(env.getSecaggForward());
           sendMaskedIfReady(server);
         }
-        default -> ports.network().send(server, Envelope.newBuilder().setSecaggReveal(sa.reveal(env.getSecaggUnmask())));
+        default -> {
+          ports.network().send(server, Envelope.newBuilder().setSecaggReveal(sa.reveal(env.getSecaggUnmask())));
+          revealed = true;
+        }
       }
     } catch (InvalidMessageException e) {
       ports.network().rejected(server, "client {} rejected {} for round {}: {}", ports.id(), env.getBodyCase(), r, e.getMessage());
     }
-    return this;
+    return next();
   }
 
   /** Sends the masked update once both the training and the neighbours' shares are done. */

@@ -536,7 +536,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     fedPending = null;
     Evaluation combined = algorithm.aggregateEvaluate(central.round(), List.copyOf(fedReceived.values()));
     return completeRound(central, combined == null ? null
-        : new RoundRecord.Federated(fedInvited.size(), fedReceived.size(), combined));
+        : new RoundRecord.Federated(fedInvited.size(), fedReceived.size(), combined,
+            Evaluation.accuracyQuantile(fedReceived.values(), 0.1)));
   }
 
   private Behavior<Command> completeRound(Evaluated e, RoundRecord.Federated federated) {
@@ -575,7 +576,8 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     if (r.federated() != null) {
       b.setFedEvaluated(true).setFedAsked(r.federated().asked()).setFedAnswered(r.federated().answered())
           .setFedSamples(r.federated().evaluation().samples())
-          .setFedAccuracy(r.federated().evaluation().accuracy()).setFedLoss(r.federated().evaluation().loss());
+          .setFedAccuracy(r.federated().evaluation().accuracy()).setFedLoss(r.federated().evaluation().loss())
+          .setFedAccuracyP10(r.federated().accuracyP10());
     }
     return b.build();
   }

@@ -29,8 +29,12 @@ public record RoundRecord(
     this(round, attempts, invited, aggregated, trainLoss, evaluation, epsilon, federated, null);
   }
 
-  /** Federated evaluation: clients asked and answering, and the strategy's combination of their results. */
-  public record Federated(int asked, int answered, Evaluation evaluation) {}
+  /**
+   * Federated evaluation: clients asked and answering, the strategy's combination of their results
+   * (FedAvg: sample-weighted means) and the 10th percentile of their accuracies (how the worst
+   * served clients fare).
+   */
+  public record Federated(int asked, int answered, Evaluation evaluation, double accuracyP10) {}
 
   /** A round without federated evaluation. */
   public RoundRecord(int round, int attempts, List<Integer> invited, List<Integer> aggregated, double trainLoss,

@@ -24,4 +24,9 @@ public final class MemoryStorage implements Storage {
   public void save(Supplier<? extends Message> state) {
     saved = state;
   }
+
+  /** Whether nothing was ever saved. */
+  public boolean isEmpty() {
+    return saved == null;
+  }
 }

@@ -59,6 +59,118 @@ public final class SampleDerivation {
     return out;
   }
 
+  /** Rankings of every id 0..n-1 asked for last, keyed by (n, k): every peer in a JVM reads them. */
+  private static final java.util.LinkedHashMap<Long, int[]> RANKINGS = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, int[]> eldest) {
+      return size() > 8;
+    }
+  };
+  private static int rankingsOf = -1;
+
+  /**
+   * Every id 0..n-1 ranked for round {@code k}, as {@link #order(long, int[])} ranks them: a
+   * peer's order is this filtered to its candidates, so it is computed once per round for all
+   * the peers of a JVM (not once per peer and view) and read as far as needed. Shared: do not
+   * modify.
+   */
+  public static int[] ranking(long k, int n) {
+    synchronized (RANKINGS) {
+      if (n != rankingsOf) {
+        RANKINGS.clear();
+        rankingsOf = n;
+      }
+      int[] r = RANKINGS.get(k);
+      if (r == null) {
+        r = rankAll(k, n);
+        RANKINGS.put(k, r);
+      }
+      return r;
+    }
+  }
+
+  /**
+   * The ranking of ids 0..n-1 for round k, without a String, a boxed integer or a comparator per
+   * id: each digest's top 40 bits and the id are packed in one long and sorted as primitives, then
+   * runs whose top bits tie (rare) are re-sorted by the whole digest and id.
+   */
+  static int[] rankAll(long k, int n) {
+    return rankAll(k, n, 40);
+  }
+
+  /** As {@link #rankAll(long, int)}, packing the digest's top {@code bits} (1..40) bits. */
+  static int[] rankAll(long k, int n, int bits) {
+    if (n >= 1 << 24) {
+      int[] all = new int[n];
+      Arrays.setAll(all, i -> i);
+      return order(k, all);
+    }
+    long[] hi = new long[n];
+    long[] lo = new long[n];
+    MessageDigest md5 = md5();
+    byte[] msg = new byte[32];
+    byte[] out = new byte[16];
+    byte[] suffix = ("-" + k).getBytes(StandardCharsets.US_ASCII);
+    long[] packed = new long[n];
+    for (int id = 0; id < n; id++) {
+      int len = ascii(id, msg);
+      System.arraycopy(suffix, 0, msg, len, suffix.length);
+      md5.update(msg, 0, len + suffix.length);
+      try {
+        md5.digest(out, 0, 16);
+      } catch (java.security.DigestException e) {
+        throw new IllegalStateException(e);
+      }
+      hi[id] = java.nio.ByteBuffer.wrap(out, 0, 8).getLong();
+      lo[id] = java.nio.ByteBuffer.wrap(out, 8, 8).getLong();
+      // top 40 bits of the digest, unsigned order made signed by flipping the sign bit; the id below
+      long top = (hi[id] >>> (64 - bits)) << 24;
+      packed[id] = (bits == 40 ? top ^ Long.MIN_VALUE : top) | id; // 40 bits reach the sign bit
+    }
+    Arrays.sort(packed);
+    int[] ranked = new int[n];
+    for (int i = 0; i < n; i++) {
+      ranked[i] = (int) (packed[i] & 0xFFFFFF);
+    }
+    for (int i = 0; i < n; ) {
+      int j = i + 1;
+      while (j < n && (packed[j] >>> 24) == (packed[i] >>> 24)) {
+        j++;
+      }
+      if (j - i > 1) {
+        Integer[] run = new Integer[j - i];
+        for (int t = i; t < j; t++) {
+          run[t - i] = ranked[t];
+        }
+        Arrays.sort(run, (a, b) -> {
+          int c = Long.compareUnsigned(hi[a], hi[b]);
+          if (c == 0) {
+            c = Long.compareUnsigned(lo[a], lo[b]);
+          }
+          return c != 0 ? c : Integer.compare(a, b);
+        });
+        for (int t = i; t < j; t++) {
+          ranked[t] = run[t - i];
+        }
+      }
+      i = j;
+    }
+    return ranked;
+  }
+
+  /** Writes the decimal digits of {@code v >= 0} to the start of {@code buf}; returns how many. */
+  private static int ascii(int v, byte[] buf) {
+    int len = 1;
+    for (long p = 10; p <= v; p *= 10) {
+      len++;
+    }
+    for (int i = len - 1; i >= 0; i--) {
+      buf[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    return len;
+  }
+
   private static MessageDigest md5() {
     try {
       return MessageDigest.getInstance("MD5");

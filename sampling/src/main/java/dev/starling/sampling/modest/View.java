@@ -204,8 +204,61 @@ public final class View {
         : pack(active, membership(mine), isLeave(mine) ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN);
   }
 
-  /** The largest last-active round in the view (-1 when empty). */
+  /**
+   * The entries of this view that differ from {@code base}, less those that differ from it only
+   * in a last-active round below {@code minActive}: what a receiver that already merged base
+   * lacks, as far as any sample of index {@code minActive + inactivityThreshold} or later can
+   * tell (merging is a join, and an entry last active before {@code k - inactivityThreshold}
+   * is no candidate of k whichever of the two rounds the receiver holds). Pass
+   * {@code Long.MIN_VALUE} for every difference. Chunks this view shares with base are skipped by
+   * reference: O(chunks changed since base).
+   */
+  public View changedSince(View base, long minActive) {
+    long[][] out = new long[chunks.length][];
+    boolean any = false;
+    for (int c = 0; c < chunks.length; c++) {
+      long[] mine = chunks[c];
+      long[] old = c < base.chunks.length ? base.chunks[c] : null;
+      if (mine == null || mine == old) {
+        continue;
+      }
+      long[] d = null;
+      for (int i = 0; i < CHUNK; i++) {
+        long e = mine[i];
+        long o = old == null ? ABSENT : old[i];
+        if (e == o) {
+          continue;
+        }
+        boolean onlyActivity = (o & 3) != ABSENT_STATUS && (e & 0xFFFFFFFFL) == (o & 0xFFFFFFFFL);
+        if (onlyActivity && lastActive(e) < minActive) {
+          continue;
+        }
+        if (d == null) {
+          d = new long[CHUNK];
+        }
+        d[i] = e;
+      }
+      out[c] = d;
+      any |= d != null;
+    }
+    return any ? new View(out, out.length * CHUNK) : empty();
+  }
+
+  /** Cached {@link #maxLastActive} (the view is immutable); MIN_VALUE until first asked. */
+  private long maxLastActive = Long.MIN_VALUE;
+
+  /**
+   * The largest last-active round in the view (-1 when empty). Computed once per view: the peers
+   * that start from one shared view would otherwise each scan all of it (O(n^2) at start-up).
+   */
   public long maxLastActive() {
+    if (maxLastActive == Long.MIN_VALUE) {
+      maxLastActive = scanMaxLastActive();
+    }
+    return maxLastActive;
+  }
+
+  private long scanMaxLastActive() {
     long max = -1;
     for (long[] chunk : chunks) {
       if (chunk != null) {
@@ -244,6 +297,15 @@ public final class View {
       out[n++] = self;
     }
     return Arrays.copyOf(out, n);
+  }
+
+  /** Whether {@code id} is among {@link #candidates}{@code (k, self, inactivityThreshold)}. */
+  public boolean isCandidate(int id, long k, int self, long inactivityThreshold) {
+    if (id == self) {
+      return true;
+    }
+    long e = raw(id);
+    return (e & 3) != ABSENT_STATUS && !isLeave(e) && lastActive(e) >= k - inactivityThreshold;
   }
 
   /** Ids of entries (ascending) for which {@code status} holds: JOIN (active members) or LEAVE. */

@@ -1,6 +1,8 @@
 package dev.starling.sampling.modest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.HexFormat;
 import java.util.List;
@@ -73,5 +75,22 @@ class SampleDerivationTest {
     assertEquals(new ViewEntry(30, 2, ViewEntry.Status.LEAVE), mine.merge(theirs));
     assertEquals(new ViewEntry(30, 2, ViewEntry.Status.LEAVE), theirs.merge(mine.merge(theirs)));
     assertEquals(new ViewEntry(40, 1, ViewEntry.Status.JOIN), mine.merge(new ViewEntry(40, 1, ViewEntry.Status.LEAVE)));
+  }
+
+  @Test
+  void theSharedRankingIsTheOrderOfEveryIdWithTiesOnTheTopBitsResolved() {
+    for (long k : new long[] {1, 2, 17, 1_000_003}) {
+      for (int n : new int[] {1, 9, 10, 11, 1000, 20_000}) {
+        int[] all = new int[n];
+        java.util.Arrays.setAll(all, i -> i);
+        int[] expected = SampleDerivation.order(k, all);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, SampleDerivation.rankAll(k, n), "k " + k + ", n " + n);
+        // 6 bits: ties on the packed bits in almost every run, resolved by the whole digest
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, SampleDerivation.rankAll(k, n, 6), "k " + k + ", n " + n);
+      }
+    }
+    // The same array for every peer that asks, and another for another round.
+    assertSame(SampleDerivation.ranking(5, 300), SampleDerivation.ranking(5, 300));
+    assertNotSame(SampleDerivation.ranking(5, 300), SampleDerivation.ranking(6, 300));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +116,49 @@ class ViewTest {
       for (int i = 0; i < viaInts.length; i++) {
         assertEquals(viaList.get(i), viaInts[i]);
       }
+    }
+  }
+
+  @Test
+  void changesSinceABaseMergeToWhatTheWholeViewGives() {
+    SplittableRandom r = new SplittableRandom(11);
+    int n = 3000;
+    View initial = View.initial(n, i -> i % 97 == 0);
+    for (int trial = 0; trial < 50; trial++) {
+      View sent = initial;
+      for (int i = 0; i < 200; i++) {
+        sent = sent.seenActive(r.nextInt(n), r.nextInt(40));
+      }
+      View now = sent;
+      for (int i = 0; i < 100; i++) {
+        int id = r.nextInt(n);
+        now = r.nextInt(4) == 0 ? now.with(id, new ViewEntry(r.nextInt(60), 1 + r.nextInt(5),
+            r.nextBoolean() ? ViewEntry.Status.LEAVE : ViewEntry.Status.JOIN)) : now.seenActive(id, 40 + r.nextInt(20));
+      }
+      // A receiver that merged what was sent before, in any state of its own.
+      View receiver = initial;
+      for (int i = 0; i < 300; i++) {
+        receiver = receiver.seenActive(r.nextInt(n), r.nextInt(60));
+      }
+      receiver = receiver.merge(sent);
+      View delta = now.changedSince(sent, Long.MIN_VALUE);
+      assertEquals(receiver.merge(now), receiver.merge(delta), "the exact delta");
+      assertTrue(delta.size() <= 100, "only what changed: " + delta.size());
+
+      // Against the initial view with activity older than round m dropped: every candidate set of
+      // an index >= m + threshold is the same as with the whole view.
+      long threshold = 10;
+      long m = 35;
+      View windowed = now.changedSince(initial, m - threshold);
+      View fresh = initial.merge(windowed);
+      View whole = initial.merge(now);
+      for (long k = m; k < m + 30; k++) {
+        assertArrayEquals(whole.candidates(k, 5, threshold), fresh.candidates(k, 5, threshold), "k " + k);
+      }
+      assertArrayEquals(whole.ids(ViewEntry.Status.LEAVE), fresh.ids(ViewEntry.Status.LEAVE));
+      assertArrayEquals(whole.ids(ViewEntry.Status.JOIN), fresh.ids(ViewEntry.Status.JOIN));
+      assertEquals(whole.maxLastActive(), fresh.maxLastActive());
+      assertTrue(windowed.size() < now.size() / 2, windowed.size() + " of " + now.size());
     }
   }
 }

@@ -63,6 +63,46 @@ public final class SimHarness implements AutoCloseable {
         storages.computeIfAbsent(id, k -> new MemoryStorage()));
   }
 
+  private IntPredicate onDemand = id -> false;
+  private java.util.function.IntFunction<Behavior<?>> factory;
+  private final java.util.BitSet dead = new java.util.BitSet();
+  /** Set when the harness shuts down: events still drained then start no node (the system is going away). */
+  private volatile boolean closing;
+
+  /**
+   * Nodes in {@code which} are started with {@code factory} when a message reaches one that is not
+   * running, and a node of them that stops itself (passivates) is started afresh by the next
+   * message to it; its storage stays. A simulation of a million clients then holds only those
+   * in the current round. {@link #crash} of such a node, running or not, keeps it down.
+   */
+  public void spawnOnDemand(IntPredicate which, java.util.function.IntFunction<Behavior<?>> factory) {
+    this.onDemand = which;
+    this.factory = factory;
+    network.wakeWith(id -> {
+      if (closing || !onDemand.test(id) || dead.get(id) || refs.containsKey(id)) {
+        return false;
+      }
+      spawnUnchecked(id, factory.apply(id));
+      return true;
+    });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void spawnUnchecked(int id, Behavior<?> behavior) {
+    spawn(id, (Behavior) behavior);
+  }
+
+  /** A node started on demand stopped itself: drop what the harness held for it. */
+  private void passivated(int id) {
+    refs.remove(id);
+    alive.remove(id);
+    network.unbind(id);
+    MemoryStorage st = storages.get(id);
+    if (st != null && st.isEmpty()) {
+      storages.remove(id);
+    }
+  }
+
   private final java.util.Map<Integer, MemoryStorage> storages = new java.util.HashMap<>();
 
   /** Asks the guardian to create a node; completes once the node's setup has run. */
@@ -101,9 +141,11 @@ public final class SimHarness implements AutoCloseable {
       throw new IllegalStateException("node " + id + " is running; crash it before starting it again");
     }
     CompletableFuture<ActorRef<?>> created = new CompletableFuture<>();
-    int start = starts.merge(id, 1, Integer::sum);
+    String name = started.get(id) ? "node-" + id + "-" + (++restarts) : "node-" + id;
+    started.set(id);
+    dead.clear(id);
     java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
-    system.tell(new SpawnNode(start == 1 ? "node-" + id : "node-" + id + "-" + start, guarded(id, behavior, up), created));
+    system.tell(new SpawnNode(name, guarded(id, behavior, up), created));
     ActorRef<T> ref;
     try {
       ref = (ActorRef<T>) created.get(60, TimeUnit.SECONDS);
@@ -122,7 +164,8 @@ public final class SimHarness implements AutoCloseable {
   }
 
   private final java.util.Map<Integer, ActorRef<?>> refs = new java.util.HashMap<>();
-  private final java.util.Map<Integer, Integer> starts = new java.util.HashMap<>();
+  private final java.util.BitSet started = new java.util.BitSet();
+  private long restarts;
   private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicBoolean> alive = new java.util.HashMap<>();
 
   /**
@@ -132,12 +175,23 @@ public final class SimHarness implements AutoCloseable {
    */
   public void crash(int id) {
     ActorRef<?> ref = refs.remove(id);
+    if (onDemand.test(id)) {
+      dead.set(id);
+      if (ref == null) {
+        return; // passivated or never started: it stays down
+      }
+    }
     if (ref == null) {
       throw new IllegalStateException("node " + id + " is not running");
     }
     network.unbind(id);
     alive.remove(id).set(false); // from now on it handles nothing: late timers and job results are dropped
     system.tell(new StopNode(ref));
+  }
+
+  /** Node actors running now (started, not crashed, not passivated). */
+  public int runningNodes() {
+    return refs.size();
   }
 
   /** Whether node {@code id} runs (started and not crashed). */
@@ -165,7 +219,12 @@ public final class SimHarness implements AutoCloseable {
           return Behaviors.same();
         }
         try {
-          return target.apply(ctx, msg);
+          Behavior<T> next = target.apply(ctx, msg);
+          if (!Behavior.isAlive(next) && onDemand.test(id)) {
+            up.set(false);
+            passivated(id);
+          }
+          return next;
         } catch (RuntimeException | Error e) {
           crash.compareAndSet(null, new NodeCrash(id, e));
           throw e;
@@ -219,6 +278,7 @@ public final class SimHarness implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     compute.close();
     system.terminate();
     // Shutdown waits on timers of its own; on virtual time they fire only when the clock advances.

@@ -69,6 +69,16 @@ public final class SimNetwork {
     };
   }
 
+  private IntPredicate wake = id -> false;
+
+  /**
+   * A message reaching a node that is not bound first asks {@code wake} to start it (true when it
+   * did, and the node bound its inbox): how the harness starts nodes on demand.
+   */
+  void wakeWith(IntPredicate wake) {
+    this.wake = wake;
+  }
+
   /** Node {@code id} is down: what reaches it from now on is dropped (and counted as sent). */
   public void unbind(int id) {
     inboxes.set(id, null);
@@ -117,6 +127,9 @@ public final class SimNetwork {
     downlinkFreeAt[to] = rxEnd;
     queue.after(rxEnd - now, () -> {
       ActorRef<Inbound> inbox = inboxes.get(to);
+      if (inbox == null && wake.test(to)) {
+        inbox = inboxes.get(to);
+      }
       if (inbox != null) {
         inbox.tell(new Inbound(from, env));
       }
