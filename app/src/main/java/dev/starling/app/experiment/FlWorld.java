@@ -175,11 +175,7 @@ public final class FlWorld {
 
   /** Client ids, ascending. */
   public List<Integer> clientIds() {
-    List<Integer> ids = new ArrayList<>();
-    for (int c = 1; c <= cfg.clients(); c++) {
-      ids.add(c);
-    }
-    return ids;
+    return new dev.starling.node.fl.IdRange(1, cfg.clients());
   }
 
   /** Training samples held by client {@code c}. */
@@ -194,7 +190,7 @@ public final class FlWorld {
   public FlClient.Setup client(int c) {
     FlClient.Setup s;
     if (shards != null) {
-      Dataset own = shards.data(c - 1);
+      Dataset own = shards.deferred(c - 1); // generated in the client's first job, on a compute worker
       int[] all = new int[own.size()];
       java.util.Arrays.setAll(all, i -> i);
       double holdout = cfg.server().federatedEval().holdout();

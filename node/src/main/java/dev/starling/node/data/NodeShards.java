@@ -16,6 +16,17 @@ public interface NodeShards {
   /** Node {@code node}'s training data, built now (same call, same data). */
   Dataset data(int node);
 
+  /** Classes of every node's data. */
+  int numClasses();
+
+  /** Feature shape of every node's data. */
+  int[] featureShape();
+
+  /** Node {@code node}'s training data, built when a sample is first read (by any thread). */
+  default Dataset deferred(int node) {
+    return new DeferredDataset(name(), samples(node), numClasses(), featureShape(), () -> data(node));
+  }
+
   /** A short name for reports. */
   String name();
 

@@ -1,6 +1,5 @@
 package dev.starling.node.data;
 
-import dev.starling.node.runtime.Randoms;
 import dev.starling.node.runtime.Seeds;
 import java.util.SplittableRandom;
 
@@ -56,13 +55,13 @@ public final class SyntheticLeaf {
   private SyntheticLeaf() {}
 
   /** Samples device {@code k} holds in all (training and held out), drawn first from its stream. */
-  private static int count(Params p, SplittableRandom rng) {
+  private static int count(Params p, PolarGaussian g) {
     double mu = StrictMath.log(Math.max(1.0, p.meanSamples())) - p.sigmaSamples() * p.sigmaSamples() / 2;
-    return Math.max(p.minSamples(), (int) Math.round(StrictMath.exp(mu + p.sigmaSamples() * Randoms.gaussian(rng))));
+    return Math.max(p.minSamples(), (int) Math.round(StrictMath.exp(mu + p.sigmaSamples() * g.next())));
   }
 
-  private static SplittableRandom stream(Params p, int k) {
-    return new SplittableRandom(Seeds.derive(p.seed(), 0x53594eL, k));
+  private static PolarGaussian stream(Params p, int k) {
+    return new PolarGaussian(new SplittableRandom(Seeds.derive(p.seed(), 0x53594eL, k)));
   }
 
   /** Held-out samples of a device with {@code count} samples (the last ones it draws). */
@@ -74,7 +73,7 @@ public final class SyntheticLeaf {
   private record Device(float[] xs, int[] ys, int held) {}
 
   private static Device device(Params p, int k) {
-    SplittableRandom rng = stream(p, k);
+    PolarGaussian rng = stream(p, k);
     int n = count(p, rng);
     int d = p.dimension();
     int c = p.classes();
@@ -86,22 +85,22 @@ public final class SyntheticLeaf {
     double[] b = new double[c];
     double[] v = new double[d];
     double[] x = new double[d];
-    double u = Randoms.gaussian(rng) * Math.sqrt(p.alpha());
-    double bigB = Randoms.gaussian(rng) * Math.sqrt(p.beta());
+    double u = rng.next() * Math.sqrt(p.alpha());
+    double bigB = rng.next() * Math.sqrt(p.beta());
     for (int i = 0; i < w.length; i++) {
-      w[i] = u + Randoms.gaussian(rng);
+      w[i] = u + rng.next();
     }
     for (int i = 0; i < c; i++) {
-      b[i] = u + Randoms.gaussian(rng);
+      b[i] = u + rng.next();
     }
     for (int j = 0; j < d; j++) {
-      v[j] = bigB + Randoms.gaussian(rng);
+      v[j] = bigB + rng.next();
     }
     float[] xs = new float[n * d];
     int[] ys = new int[n];
     for (int s = 0; s < n; s++) {
       for (int j = 0; j < d; j++) {
-        x[j] = v[j] + sigma[j] * Randoms.gaussian(rng);
+        x[j] = v[j] + sigma[j] * rng.next();
         xs[s * d + j] = (float) x[j];
       }
       int best = 0;
@@ -219,6 +218,16 @@ public final class SyntheticLeaf {
     @Override
     public String name() {
       return "synthetic/train";
+    }
+
+    @Override
+    public int numClasses() {
+      return p.classes();
+    }
+
+    @Override
+    public int[] featureShape() {
+      return new int[] {p.dimension()};
     }
   }
 }

@@ -88,7 +88,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
   /** Who takes part: all client ids (ascending), who is asked each round, and how many extra are invited. */
   public record Sampling(List<Integer> clients, ClientSampler sampler, double overSelection, int expectedClients) {
     public Sampling {
-      clients = List.copyOf(clients);
+      clients = clients instanceof IdRange ? clients : List.copyOf(clients);
       if (clients.isEmpty()) {
         throw new IllegalArgumentException("the server needs at least one client");
       }
@@ -301,7 +301,7 @@ public final class FlServer extends AbstractBehavior<FlServer.Command> {
     int extra = (int) Math.ceil(target * setup.sampling().overSelection());
     if (extra > 0) {
       List<Integer> rest = new ArrayList<>(setup.sampling().clients());
-      rest.removeAll(sampled);
+      rest.removeAll(new java.util.HashSet<>(sampled)); // O(n), not O(n k)
       inv.addAll(Samplers.choose(rest, Math.min(extra, rest.size()), rng));
       inv.sort(null);
     }

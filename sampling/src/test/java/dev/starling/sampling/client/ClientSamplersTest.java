@@ -59,4 +59,25 @@ class ClientSamplersTest {
     assertEquals(5.0, mean, 0.2);
     assertThrows(IllegalArgumentException.class, () -> new PoissonSampler(1.5));
   }
+
+  @Test
+  void chooseDrawsWhatShufflingACopyDrawsWithoutTheCopy() {
+    java.util.List<Integer> from = new java.util.ArrayList<>();
+    for (int c = 1; c <= 500; c++) {
+      from.add(c * 3);
+    }
+    for (long seed = 0; seed < 200; seed++) {
+      int k = (int) (seed % 60);
+      var a = org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
+      var b = org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
+      java.util.List<Integer> pool = new java.util.ArrayList<>(from); // the partial Fisher-Yates on a copy
+      for (int i = 0; i < k; i++) {
+        java.util.Collections.swap(pool, i, i + a.nextInt(pool.size() - i));
+      }
+      java.util.List<Integer> expected = new java.util.ArrayList<>(pool.subList(0, k));
+      java.util.Collections.sort(expected);
+      org.junit.jupiter.api.Assertions.assertEquals(expected, Samplers.choose(from, k, b), "seed " + seed);
+      org.junit.jupiter.api.Assertions.assertEquals(a.nextLong(), b.nextLong(), "the same draws were used");
+    }
+  }
 }
