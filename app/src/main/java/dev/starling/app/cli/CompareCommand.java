@@ -28,14 +28,16 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compare", mixinStandardHelpOptions = true,
     footer = {"", "Examples:", "  ./starling compare configs/fl-synthetic.conf configs/modest-synthetic.conf --out runs/cmp",
         "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 --reuse --out runs/cmp",
-        "  ./starling compare configs/fl-synthetic.conf::server.clients-per-round=5 configs/fl-synthetic.conf::server.clients-per-round=20"},
+        "  ./starling compare configs/fl-synthetic.conf::server.clients-per-round=5 \\",
+        "      configs/fl-synthetic.conf::server.clients-per-round=20"},
     description = {"Run several simulation configs and compare them: accuracy against bytes and virtual time.",
         "Writes <out>/<config-name>/ per run, comparison.png, comparison.csv and comparison.md."})
 public final class CompareCommand implements Callable<Integer> {
 
   @Parameters(arity = "2..*", paramLabel = "CONFIG[::KEY=VALUE,...]",
-      description = "Two or more config files, e.g. configs/fl-mnist.conf configs/modest-mnist.conf; a file may carry its own"
-          + " overrides after '::' (comma-separated), so one config can be compared with itself under other settings.")
+      description = {"Two or more config files, e.g.", "configs/fl-mnist.conf configs/modest-mnist.conf;",
+          "a file may carry its own overrides after '::' (comma-separated),",
+          "so one config can be compared with itself under other settings."})
   List<String> specs;
 
   /** The config files, and each one's own overrides. */

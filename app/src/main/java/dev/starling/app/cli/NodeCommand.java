@@ -165,10 +165,10 @@ public final class NodeCommand implements Callable<Integer> {
   /** {@code node keys}: a CA and per-node keystores. */
   @Command(name = "keys", mixinStandardHelpOptions = true,
       footer = {"", "Examples:", "  ./starling node keys --out keys --nodes 4"},
-      description = "Make a cluster CA (in --out/ca/, under its own password) and, for nodes 0..N-1, keystores"
-          + " node-<id>.p12 with their own passwords (node-<id>.password), truststore.p12 and ca.pem in --out. Every file is"
-          + " readable by its owner only; each certificate names its node id. Copy node-<id>.* and truststore* to machine"
-          + " <id>; ca/ stays here.")
+      description = {"Make a cluster CA (in --out/ca/, under its own password) and, for nodes 0..N-1, keystores",
+          "node-<id>.p12 with their own passwords (node-<id>.password), truststore.p12 and ca.pem in --out.",
+          "Every file is readable by its owner only; each certificate names its node id.",
+          "Copy node-<id>.* and truststore* to machine <id>; ca/ stays here."})
   static final class MakeKeys implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the keys (must not hold keys).")
     Path out;
@@ -177,7 +177,7 @@ public final class NodeCommand implements Callable<Integer> {
     int nodes;
 
     @Option(names = "--san", paramLabel = "LIST", defaultValue = "ip:127.0.0.1,dns:localhost",
-        description = "Subject alternative names of the node certificates (default: ${DEFAULT-VALUE}).")
+        description = {"Subject alternative names of the node certificates", "(default: ${DEFAULT-VALUE})."})
     String san;
 
     @Option(names = "--validity-days", paramLabel = "D", defaultValue = "365", description = "Certificate validity.")

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code starling simulate CONFIG}: run an experiment in the deterministic in-JVM simulator. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-    footer = {"", "Examples:", "  ./starling simulate configs/fl-synthetic.conf", "  ./starling simulate configs/fl-mnist.conf --set model.type=logreg --set rounds=60 --out runs/logreg", "  ./starling simulate configs/fl-synthetic.conf --set privacy.mechanism=gaussian --set privacy.budget-epsilon=5", "  ./starling simulate configs/fl-synthetic.conf --print-config"},
+    footer = {"", "Examples:", "  ./starling simulate configs/fl-synthetic.conf", "  ./starling simulate configs/fl-mnist.conf --set model.type=logreg --set rounds=60 --out runs/logreg", "  ./starling simulate configs/fl-synthetic.conf \\", "      --set privacy.mechanism=gaussian --set privacy.budget-epsilon=5", "  ./starling simulate configs/fl-synthetic.conf --print-config"},
     
     description = {"Run a simulation described by a HOCON config (see configs/ and docs/reference/config.md).",
         "Writes metrics.csv, participants.csv, summary.json, config.conf and accuracy.png to the output directory."})
@@ -41,7 +41,7 @@ public final class SimulateCommand implements Callable<Integer> {
   Path config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "Override one config key (repeatable), e.g. --set rounds=5 --set model.type=cnn.")
+      description = "Override a config key (repeatable): --set rounds=5 --set model.type=cnn")
   List<String> overrides = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/<config-name>-<timestamp>/).")
@@ -51,7 +51,7 @@ public final class SimulateCommand implements Callable<Integer> {
   Long seed;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Dataset cache (overrides data.dir; default $STARLING_DATA, else ~/.starling/data).")
+      description = {"Dataset cache, overriding data.dir", "(default: $STARLING_DATA, else ~/.starling/data)"})
   Path dataDir;
 
   @Option(names = "--plugin", paramLabel = "JAR",
@@ -219,27 +219,27 @@ public final class SimulateCommand implements Callable<Integer> {
     private final int total;
     private final PrintStream out;
     private final boolean tty = System.console() != null;
-    private final long start = System.nanoTime();
+    private final Eta eta;
     private int lastPrinted;
 
     Progress(int total, PrintStream out) {
       this.total = total;
       this.out = out;
+      this.eta = new Eta(total);
     }
 
     void update(MetricsRow row) {
       if (out == null) {
         return;
       }
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      double eta = elapsed / row.round() * (total - row.round());
+      double left = eta.update(row.round(), System.nanoTime());
       int width = 24;
       int filled = (int) Math.round((double) row.round() / total * width);
       String bar = "#".repeat(filled) + ".".repeat(width - filled);
       String line = String.format(Locale.ROOT, "[%s] round %d/%d  acc %s  vtime %.1fs%s  eta %s", bar, row.round(), total,
           row.accuracy() == null ? "  -  " : String.format(Locale.ROOT, "%.2f%%", row.accuracy() * 100),
           row.virtualTimeSeconds(), row.epsilon() == null ? "" : String.format(Locale.ROOT, "  eps %.3g", row.epsilon()),
-          formatEta(eta));
+          formatEta(left));
       if (tty) {
         out.print("\r" + line);
         out.flush();
@@ -256,6 +256,9 @@ public final class SimulateCommand implements Callable<Integer> {
     }
 
     private static String formatEta(double s) {
+      if (Double.isNaN(s)) {
+        return " -";
+      }
       long t = Math.round(s);
       return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
           : String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60);
