@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Federated evaluation in every family that has clients or peers: FL and FedBuff clients, MoDeST
- * participants and D-PSGD / Epidemic Learning nodes score the model they receive (or hold) on
+ * Federated evaluation in every family: FL and FedBuff clients, MoDeST participants, D-PSGD /
+ * Epidemic Learning nodes and DiLoCo replicas score the model they receive (or hold) on
  * their own held-out data; {@code federated.csv} has a row per evaluated round and
  * {@code metrics.csv} carries its sample-weighted mean and 10th percentile on the same rounds.
  */
@@ -53,6 +53,10 @@ class FederatedEvaluationTest {
     check(run("modest", "algorithm=modest", "modest.aggregation-timeout-s=30"), 8);
     check(run("dpsgd", "algorithm=dpsgd", "dl.round-deadline-s=30"), 8);
     check(run("epidemic", "algorithm=epidemic", "dl.round-deadline-s=30"), 8);
+    // DiLoCo: the three replicas score each outer model on their own held-out part (6 outer rounds).
+    check(run("diloco", "algorithm=diloco", "data.partition=iid", "model.type=mlp", "model.hidden=[16]",
+        "training.optimizer=adamw", "training.learning-rate=0.003", "diloco.replicas=3", "diloco.inner-steps=12",
+        "diloco.total-steps=72", "diloco.batch-size=16"), 3);
   }
 
   @Test

@@ -62,6 +62,12 @@ public final class DilocoSimulation {
           MetricsRow row = new MetricsRow(round, sim.queue().nowSeconds(), accuracy, loss, trainLoss, m, m, 1,
               nw.bytesUp(), nw.bytesDown(), nw.bytesTotal(), nw.messages(), null, null, nw.bytesModel(), nw.bytesView(),
               nw.bytesControl(), m);
+          var fed = world.federated(round, global);
+          if (fed != null) {
+            writer.federated(round, fed.asked(), fed.answered(), fed.evaluation().samples(), fed.evaluation().accuracy(),
+                fed.evaluation().loss(), fed.accuracyP10());
+            row = row.withFederated(fed.evaluation().accuracy(), fed.accuracyP10());
+          }
           rows.add(row);
           writer.checkpoint("outer-checkpoint.bin", round, global);
           List<Integer> all = new ArrayList<>();

@@ -6,12 +6,16 @@ import dev.starling.node.diloco.DilocoListener;
 import dev.starling.node.diloco.DilocoReducer;
 import dev.starling.node.diloco.DilocoReplica;
 import dev.starling.node.diloco.DilocoSchedule;
+import dev.starling.node.fl.RoundRecord;
+import dev.starling.node.learning.Evaluation;
 import dev.starling.node.learning.Model;
 import dev.starling.node.learning.ModelPool;
 import dev.starling.node.runtime.NodePorts;
 import dev.starling.node.runtime.Seeds;
 import dev.starling.node.wire.codec.Codec;
 import dev.starling.node.wire.codec.Codecs;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
@@ -24,6 +28,8 @@ public final class DilocoWorld {
   private final DataLoader.Loaded data;
   private final int m;
   private final int[][] parts;
+  /** What each replica scores the outer model on in federated evaluation (its held-out part, or its shard). */
+  private final int[][] evalParts;
   private final ModelPool pool;
   private final float[] initial;
   private final DilocoSchedule schedule;
@@ -36,7 +42,20 @@ public final class DilocoWorld {
     this.data = data;
     SimConfig.Diloco d = cfg.diloco();
     this.m = d.replicas();
-    this.parts = Components.partition(cfg, data, m);
+    int[][] split = Components.partition(cfg, data, m);
+    SimConfig.FederatedEval fe = cfg.server().federatedEval();
+    if (fe.every() > 0 && fe.holdout() > 0) {
+      this.parts = new int[m][];
+      this.evalParts = new int[m][];
+      for (int r = 0; r < m; r++) {
+        int[][] two = FlWorld.holdOut(split[r], fe.holdout(), Seeds.derive(cfg.seed(), 7, r + 1));
+        parts[r] = two[0];
+        evalParts[r] = two[1];
+      }
+    } else {
+      this.parts = split;
+      this.evalParts = split;
+    }
     this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());
@@ -57,6 +76,30 @@ public final class DilocoWorld {
 
   public long rounds() {
     return rounds;
+  }
+
+  /**
+   * Federated evaluation of outer round {@code round}'s model, when due: the replicas score it on
+   * their own evaluation samples; the sample-weighted mean and the accuracies' 10th percentile, or
+   * null when not due.
+   */
+  public RoundRecord.Federated federated(int round, float[] global) {
+    SimConfig.FederatedEval fe = cfg.server().federatedEval();
+    if (fe.every() <= 0 || round % fe.every() != 0 && round != rounds) {
+      return null;
+    }
+    var model = pool.get();
+    model.setParams(global);
+    List<Evaluation> evs = new ArrayList<>();
+    for (int r = 0; r < Math.min(m, fe.clients()); r++) {
+      Evaluation e = model.evaluate(data.train(), evalParts[r]);
+      if (e.samples() > 0) {
+        evs.add(e);
+      }
+    }
+    Evaluation mean = Evaluation.weightedMean(evs);
+    return mean == null ? null : new RoundRecord.Federated(Math.min(m, fe.clients()), evs.size(), mean,
+        Evaluation.accuracyQuantile(evs, 0.1));
   }
 
   public int[][] parts() {
