@@ -42,20 +42,10 @@ public final class DilocoWorld {
     this.data = data;
     SimConfig.Diloco d = cfg.diloco();
     this.m = d.replicas();
-    int[][] split = Components.partition(cfg, data, m);
     SimConfig.FederatedEval fe = cfg.server().federatedEval();
-    if (fe.every() > 0 && fe.holdout() > 0) {
-      this.parts = new int[m][];
-      this.evalParts = new int[m][];
-      for (int r = 0; r < m; r++) {
-        int[][] two = FlWorld.holdOut(split[r], fe.holdout(), Seeds.derive(cfg.seed(), 7, r + 1));
-        parts[r] = two[0];
-        evalParts[r] = two[1];
-      }
-    } else {
-      this.parts = split;
-      this.evalParts = split;
-    }
+    int[][][] split = FlWorld.holdOutAll(Components.partition(cfg, data, m), fe.every() > 0 ? fe.holdout() : 0, cfg.seed());
+    this.parts = split[0];
+    this.evalParts = split[1];
     this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.schedule = new DilocoSchedule(d.innerSteps(), d.fragments(), d.overlap(), d.mix(), d.strided());

@@ -69,19 +69,9 @@ public final class FlWorld {
       }
     } else {
       this.shards = null;
-      int[][] split = Components.partition(cfg, data, n);
-      if (holdout > 0) {
-        this.parts = new int[n][];
-        this.evalParts = new int[n][];
-        for (int c = 0; c < n; c++) {
-          int[][] two = holdOut(split[c], holdout, Seeds.derive(cfg.seed(), 7, c + 1));
-          parts[c] = two[0];
-          evalParts[c] = two[1];
-        }
-      } else {
-        this.parts = split;
-        this.evalParts = split;
-      }
+      int[][][] split = holdOutAll(Components.partition(cfg, data, n), holdout, cfg.seed());
+      this.parts = split[0];
+      this.evalParts = split[1];
       for (int c = 0; c < n; c++) {
         trainSamples[c] = parts[c].length;
       }
@@ -295,6 +285,24 @@ public final class FlWorld {
     java.util.Arrays.sort(train);
     java.util.Arrays.sort(eval);
     return new int[][] {train, eval};
+  }
+
+  /**
+   * Every shard split by {@link #holdOut} (shard i with the run seed and i + 1): the training
+   * parts and the held-out parts; both are the shards themselves when {@code share} is 0.
+   */
+  static int[][][] holdOutAll(int[][] shards, double share, long runSeed) {
+    if (!(share > 0)) {
+      return new int[][][] {shards, shards};
+    }
+    int[][] train = new int[shards.length][];
+    int[][] eval = new int[shards.length][];
+    for (int i = 0; i < shards.length; i++) {
+      int[][] two = holdOut(shards[i], share, Seeds.derive(runSeed, 7, i + 1));
+      train[i] = two[0];
+      eval[i] = two[1];
+    }
+    return new int[][][] {train, eval};
   }
 
   /** How many of a shard's {@code n} samples {@link #holdOut} holds out. */

@@ -37,20 +37,10 @@ public final class PeerWorld {
     this.cfg = cfg;
     this.data = data;
     this.n = cfg.clients();
-    int[][] split = Components.partition(cfg, data, n);
     SimConfig.FederatedEval fe = cfg.server().federatedEval();
-    if (fe.every() > 0 && fe.holdout() > 0) {
-      this.parts = new int[n][];
-      this.evalParts = new int[n][];
-      for (int i = 0; i < n; i++) {
-        int[][] two = FlWorld.holdOut(split[i], fe.holdout(), Seeds.derive(cfg.seed(), 7, i + 1));
-        parts[i] = two[0];
-        evalParts[i] = two[1];
-      }
-    } else {
-      this.parts = split;
-      this.evalParts = split;
-    }
+    int[][][] split = FlWorld.holdOutAll(Components.partition(cfg, data, n), fe.every() > 0 ? fe.holdout() : 0, cfg.seed());
+    this.parts = split[0];
+    this.evalParts = split[1];
     this.pool = Components.models(cfg, data.train());
     this.initial = pool.initialParams(Seeds.derive(cfg.seed(), 2));
     this.test = Components.testSet(cfg, data);
