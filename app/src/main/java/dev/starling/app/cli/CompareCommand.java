@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
     footer = {"", "Examples:", "  ./starling compare configs/fl-synthetic.conf configs/modest-synthetic.conf --out runs/cmp",
-        "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 --reuse --out runs/cmp",
+        "  ./starling compare configs/fl-mnist.conf configs/modest-mnist.conf --target 0.97 \\", "      --reuse --out runs/cmp",
         "  ./starling compare configs/fl-synthetic.conf::server.clients-per-round=5 \\",
         "      configs/fl-synthetic.conf::server.clients-per-round=20"},
     description = {"Run several simulation configs and compare them: accuracy against bytes and virtual time.",

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code starling privacy}: epsilon for a schedule, or the parameter that meets a target epsilon. */
 @Command(name = "privacy", mixinStandardHelpOptions = true,
-    footer = {"", "Examples:", "  ./starling privacy gaussian --noise-multiplier 1.0 --sampling-rate 0.01 --steps 1000 --delta 1e-5", "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --range-ratio 10 --coordinates 100 --rounds 10 --delta 1e-5"},
+    footer = {"", "Examples:", "  ./starling privacy gaussian --noise-multiplier 1.0 --sampling-rate 0.01 \\", "      --steps 1000 --delta 1e-5", "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --range-ratio 10 \\", "      --coordinates 100 --rounds 10 --delta 1e-5"},
     
     description = "Privacy accounting: what epsilon a schedule gives, or what parameter a target epsilon needs.",
     subcommands = {PrivacyCommand.Gaussian.class, PrivacyCommand.RqmCmd.class})
@@ -94,9 +94,9 @@ public final class PrivacyCommand implements Runnable {
 
   /** {@code privacy gaussian}. */
   @Command(name = "gaussian", mixinStandardHelpOptions = true,
-      footer = {"", "Examples:", "  ./starling privacy gaussian --noise-multiplier 1.0 --sampling-rate 0.01 --steps 1000 --delta 1e-5",
-          "  ./starling privacy gaussian --target-epsilon 1 --sampling-rate 0.01 --steps 1000 --delta 1e-5 --accountant pld",
-          "  ./starling privacy gaussian --noise-multiplier 1.2 --sampling fixed --sampling-rate 0.1 --steps 60 --delta 1e-5"},
+      footer = {"", "Examples:", "  ./starling privacy gaussian --noise-multiplier 1.0 --sampling-rate 0.01 \\", "      --steps 1000 --delta 1e-5",
+          "  ./starling privacy gaussian --target-epsilon 1 --sampling-rate 0.01 --steps 1000 \\", "      --delta 1e-5 --accountant pld",
+          "  ./starling privacy gaussian --noise-multiplier 1.2 --sampling fixed \\", "      --sampling-rate 0.1 --steps 60 --delta 1e-5"},
       description = "The (Poisson-subsampled) Gaussian mechanism, as in DP-SGD or DP-FedAvg.")
   static final class Gaussian implements Callable<Integer> {
     @Spec
@@ -206,8 +206,8 @@ public final class PrivacyCommand implements Runnable {
   /** {@code privacy rqm}. */
   @Command(name = "rqm", mixinStandardHelpOptions = true,
       footer = {"", "Examples:",
-          "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --range-ratio 10 --coordinates 100 --rounds 10 --delta 1e-5",
-          "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --coordinates 7850 --rounds 40 --delta 1e-5 --target-epsilon 8"
+          "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --range-ratio 10 \\", "      --coordinates 100 --rounds 10 --delta 1e-5",
+          "  ./starling privacy rqm --levels 16 --keep-prob 0.25 --coordinates 7850 --rounds 40 \\", "      --delta 1e-5 --target-epsilon 8"
               + " --aggregate-clients 50"},
       description = "The Randomized Quantization Mechanism applied to every coordinate of a client's clipped update.")
   static final class RqmCmd implements Callable<Integer> {

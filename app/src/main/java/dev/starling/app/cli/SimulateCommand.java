@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code starling simulate CONFIG}: run an experiment in the deterministic in-JVM simulator. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-    footer = {"", "Examples:", "  ./starling simulate configs/fl-synthetic.conf", "  ./starling simulate configs/fl-mnist.conf --set model.type=logreg --set rounds=60 --out runs/logreg", "  ./starling simulate configs/fl-synthetic.conf \\", "      --set privacy.mechanism=gaussian --set privacy.budget-epsilon=5", "  ./starling simulate configs/fl-synthetic.conf --print-config"},
+    footer = {"", "Examples:", "  ./starling simulate configs/fl-synthetic.conf", "  ./starling simulate configs/fl-mnist.conf --set model.type=logreg --set rounds=60 \\", "      --out runs/logreg", "  ./starling simulate configs/fl-synthetic.conf \\", "      --set privacy.mechanism=gaussian --set privacy.budget-epsilon=5", "  ./starling simulate configs/fl-synthetic.conf --print-config"},
     
     description = {"Run a simulation described by a HOCON config (see configs/ and docs/reference/config.md).",
         "Writes metrics.csv, participants.csv, summary.json, config.conf and accuracy.png to the output directory."})

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
         "Writes <out>/<combination>/seed-<n>/ per run (reused when finished),", "sweep.csv, sweep.md and sweep.png."},
     footer = {"", "Examples:",
         "  ./starling sweep configs/fl-synthetic.conf --seeds 1-3 --grid server.clients-per-round=5,10",
-        "  ./starling sweep configs/fl-mnist.conf --seeds 1,2 --grid training.learning-rate=0.01,0.05 --target 0.97"})
+        "  ./starling sweep configs/fl-mnist.conf --seeds 1,2 \\", "      --grid training.learning-rate=0.01,0.05 --target 0.97"})
 public final class SweepCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec

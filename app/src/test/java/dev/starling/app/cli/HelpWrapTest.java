@@ -41,6 +41,15 @@ class HelpWrapTest {
         broken.add(spec.qualifiedName() + ": '" + w + "'");
       }
     }
+    // An example is a command to copy: it stands on its own line(s), never wrapped.
+    java.util.Set<String> lines = new java.util.HashSet<>(help.lines().toList());
+    for (String f : spec.usageMessage().footer()) {
+      if (f.startsWith("  ./starling") || f.startsWith("      ")) {
+        if (!lines.contains(f)) {
+          broken.add(spec.qualifiedName() + ": example line wrapped: '" + f + "'");
+        }
+      }
+    }
     for (CommandLine sub : cl.getSubcommands().values()) {
       check(sub, broken);
     }
