@@ -114,4 +114,56 @@ class FedBuffServerTest {
     assertTrue(rejected > 1000, "rejections are counted: " + rejected);
     assertTrue(rt.alive());
   }
+
+  private static Envelope result(int round, long samples, double accuracy, double loss) {
+    return Envelope.newBuilder().setEvaluateResult(dev.starling.node.wire.proto.EvaluateResult.newBuilder().setRound(round)
+        .setNumSamples(samples).setAccuracy(accuracy).setLoss(loss)).build();
+  }
+
+  @Test
+  void federatedEvaluationTakesOneValidAnswerPerInvitedClient() {
+    List<Integer> ids = List.of(1, 2, 3, 4, 5, 6);
+    FlServer.Setup setup = new FlServer.Setup(new FlServer.Sampling(ids, new FixedCountSampler(1)),
+        new FlServer.Schedule(1, Duration.ofSeconds(10), 1, 1, 1, new FlServer.FederatedEval(1, 2)),
+        new FlServer.Strategy(new FedAvg(), new AggregateAndStep(new ServerSgd(1.0))),
+        new FlServer.Learning(new float[PARAMS], RoleFixtures.models(), RoleFixtures.testData()), FlServer.Privacy.none(), 42);
+    var rt = new ScriptedRuntime<FedBuffServer.Command>(0, ports -> FedBuffServer.create(ports, setup,
+        new FedBuffServer.Params(1, 1, new FedBuffServer.Staleness.Constant()), new FedAvg(), new ServerSgd(1.0), rec));
+    rt.tell(new FedBuffServer.Start());
+    Map<Integer, int[]> first = requests(rt);
+    int a = first.keySet().iterator().next();
+    rt.deliver(a, RoleFixtures.update(0, first.get(a)[1], 1f, 1)); // step 1, the last: its model is evaluated
+    List<Integer> asked = new ArrayList<>();
+    for (ScriptedRuntime.Sent sent : rt.takeSent()) {
+      assertEquals(Envelope.BodyCase.EVALUATE_REQUEST, sent.envelope().getBodyCase());
+      assertEquals(1, sent.envelope().getEvaluateRequest().getRound());
+      asked.add(sent.to());
+    }
+    assertEquals(2, asked.size());
+    int x = asked.get(0);
+    int y = asked.get(1);
+    int outsider = ids.stream().filter(c -> !asked.contains(c)).findFirst().orElseThrow();
+    rt.finishJobs(); // the central evaluation; the step still waits for its clients
+    assertTrue(rec.rounds.isEmpty());
+    int before = rt.rejections().size();
+    rt.deliver(x, result(1, 10, 1.5, 0.1)); // forged: accuracy above 1
+    rt.deliver(x, result(1, 10, 0.5, Double.NaN)); // forged: NaN loss
+    assertEquals(before + 2, rt.rejections().size(), "malformed answers are refused and counted");
+    rt.deliver(outsider, result(1, 1000, 0.0, 9.0)); // not asked
+    rt.deliver(x, result(7, 1000, 0.0, 9.0)); // another step
+    rt.deliver(x, result(1, 10, 0.9, 0.2));
+    rt.deliver(x, result(1, 1000, 0.0, 9.0)); // a duplicate
+    assertTrue(rec.rounds.isEmpty(), "one of two invited clients answered");
+    rt.deliver(y, result(1, 30, 0.5, 0.4));
+    assertEquals(1, rec.rounds.size());
+    RoundRecord.Federated f = rec.rounds.get(0).federated();
+    assertEquals(2, f.asked());
+    assertEquals(2, f.answered());
+    assertEquals(40, f.evaluation().samples());
+    assertEquals((0.9 * 10 + 0.5 * 30) / 40, f.evaluation().accuracy(), 1e-12);
+    assertEquals(0.5, f.accuracyP10(), 1e-12);
+    assertTrue(rec.finished != null, "the last step reported, the run is finished");
+    rt.deliver(y, result(1, 30, 0.0, 0.4)); // late: the step is reported
+    assertEquals(1, rec.rounds.size());
+  }
 }

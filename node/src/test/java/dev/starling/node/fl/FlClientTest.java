@@ -117,4 +117,25 @@ class FlClientTest {
     List<ScriptedRuntime.Sent> sent = rt.takeSent();
     assertEquals(2_000_000, sent.get(sent.size() - 1).envelope().getModelUpdate().getRound());
   }
+
+  @Test
+  void aPassivatingClientStopsOnlyWhenNothingIsLeftToDo() {
+    FlClient.Setup setup = new FlClient.Setup(data, shard, models, SEED).withPassivation();
+    var rt = new ScriptedRuntime<FlClient.Command>(ME, ports -> FlClient.create(ports, setup));
+    rt.deliver(5, request(1, 0, RoleFixtures.filled(0f))); // not the server: refused, and it stays idle
+    assertEquals(1, rt.rejections().size());
+    assertTrue(rt.takeSent().isEmpty());
+    assertTrue(!rt.alive(), "idle after refusing: it passivates");
+
+    var rt2 = new ScriptedRuntime<FlClient.Command>(ME, ports -> FlClient.create(ports, setup));
+    rt2.deliver(SERVER, request(1, 0, RoleFixtures.filled(0f)));
+    rt2.deliver(SERVER, request(1, 1, RoleFixtures.filled(0.5f))); // supersedes: two jobs in flight
+    assertTrue(rt2.alive(), "training: it stays");
+    rt2.finishNewestJob();
+    assertEquals(1, rt2.takeSent().size(), "the newer attempt's update");
+    assertTrue(rt2.alive(), "the superseded job is still running: it stays");
+    rt2.finishJobs();
+    assertTrue(rt2.takeSent().isEmpty(), "the superseded result is dropped");
+    assertTrue(!rt2.alive(), "nothing left: it passivates");
+  }
 }
