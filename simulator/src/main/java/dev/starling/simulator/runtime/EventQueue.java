@@ -17,6 +17,8 @@ public final class EventQueue {
     private final long seq;
     private final Runnable action;
     private volatile boolean cancelled;
+    /** Tells the coordinator of a held action that it was cancelled (a shard's). */
+    private volatile java.util.function.LongConsumer onCancel;
 
     private Handle(long time, long seq, Runnable action) {
       this.time = time;
@@ -27,6 +29,10 @@ public final class EventQueue {
     public boolean cancel() {
       boolean was = cancelled;
       cancelled = true;
+      java.util.function.LongConsumer tell = onCancel;
+      if (!was && tell != null) {
+        tell.accept(seq);
+      }
       return !was;
     }
 
@@ -60,8 +66,67 @@ public final class EventQueue {
       throw new IllegalArgumentException("negative delay " + delayNanos);
     }
     Handle h = new Handle(Math.addExact(now, delayNanos), seq++, action);
+    if (agenda != null) {
+      held.put(h.seq, h);
+      agenda.inserted(delayNanos, h.seq);
+      h.onCancel = agenda::cancelled;
+      return h;
+    }
     queue.add(h);
     return h;
+  }
+
+  /** Where a shard's insertions go: the coordinator's agenda, which runs them by id at their time. */
+  interface Agenda {
+    void inserted(long delayNanos, long id);
+
+    void cancelled(long id);
+  }
+
+  private Agenda agenda;
+  private final java.util.Map<Long, Handle> held = new java.util.HashMap<>();
+
+  /**
+   * Makes this the queue of a shard: from now on an action is not kept in order here but held
+   * under an id and reported to {@code agenda}; the coordinator, which orders every shard's
+   * actions in one agenda, later runs it with {@link #runHeld}. Null restores a local agenda
+   * (for the shard's own shutdown).
+   */
+  synchronized void delegateTo(Agenda agenda) {
+    this.agenda = agenda;
+  }
+
+  /** Drops the held action {@code id} (it was cancelled and will not be asked for). */
+  synchronized void forget(long id) {
+    held.remove(id);
+  }
+
+  /** Sets the clock (a shard follows the coordinator's); time never goes back. */
+  synchronized void advanceTo(long timeNanos) {
+    if (timeNanos < now) {
+      throw new IllegalStateException("virtual time " + timeNanos + " ns is before now (" + now + " ns)");
+    }
+    now = timeNanos;
+  }
+
+  /** Runs the held action {@code id} at {@code timeNanos} (unless it was cancelled); a shard's side of {@link #runNext}. */
+  void runHeld(long id, long timeNanos) {
+    Handle h;
+    synchronized (this) {
+      h = held.remove(id);
+      if (h == null) {
+        throw new IllegalStateException("no held action " + id);
+      }
+      if (h.time != timeNanos) {
+        throw new IllegalStateException("action " + id + " is due at " + h.time + " ns, asked to run at " + timeNanos);
+      }
+      advanceTo(timeNanos);
+      if (h.cancelled) {
+        return;
+      }
+      executed++;
+    }
+    h.action.run();
   }
 
   /** Whether any uncancelled action is pending. */

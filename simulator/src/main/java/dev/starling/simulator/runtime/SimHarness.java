@@ -137,6 +137,9 @@ public final class SimHarness implements AutoCloseable {
   /** Starts a node actor; its setup has run (on a thread that then leaves it idle) when this returns. */
   @SuppressWarnings("unchecked")
   public <T> ActorRef<T> spawn(int id, Behavior<T> behavior) {
+    if (!plan.local(id)) {
+      throw new IllegalStateException("node " + id + " is on shard " + plan.owner(id) + "; start it with start(id)");
+    }
     if (refs.containsKey(id)) {
       throw new IllegalStateException("node " + id + " is running; crash it before starting it again");
     }
@@ -174,6 +177,10 @@ public final class SimHarness implements AutoCloseable {
    * again with {@link #spawn}.
    */
   public void crash(int id) {
+    if (!plan.local(id)) {
+      dispatch(plan.owner(id), new Shards.Crash(id, queue.nowNanos()));
+      return;
+    }
     ActorRef<?> ref = refs.remove(id);
     if (onDemand.test(id)) {
       dead.set(id);
@@ -239,6 +246,10 @@ public final class SimHarness implements AutoCloseable {
     NodeCrash(int id, Throwable cause) {
       super("node " + id + " crashed: " + cause, cause);
     }
+
+    NodeCrash(String message) {
+      super(message);
+    }
   }
 
   private final AtomicReference<NodeCrash> crash = new AtomicReference<>();
@@ -268,6 +279,181 @@ public final class SimHarness implements AutoCloseable {
     return queue;
   }
 
+  // ---- Sharding (see Shards): the coordinator's side, then a shard's.
+
+  private Shards.Plan plan = new Shards.Plan(1, 0);
+  private java.util.List<Shards.Link> links;
+  private java.util.function.IntFunction<Behavior<?>> nodes;
+  /** The coordinator's handles of shards' actions, by {@link #remoteKey}. */
+  private final java.util.Map<Long, EventQueue.Handle> remote = new java.util.HashMap<>();
+  private Shards.Counters shardCounters;
+
+  /** How {@link #start} (and a shard's {@link Shards.Start}) builds node {@code id}. */
+  public void nodes(java.util.function.IntFunction<Behavior<?>> factory) {
+    this.nodes = factory;
+  }
+
+  /** Starts node {@code id} with the {@link #nodes} factory, here or on its shard. */
+  public void start(int id) {
+    if (plan.local(id)) {
+      spawnUnchecked(id, nodes.apply(id));
+    } else {
+      dispatch(plan.owner(id), new Shards.Start(id, queue.nowNanos()));
+    }
+  }
+
+  /** This harness's place in a sharded run (one shard of one when not sharded). */
+  public Shards.Plan plan() {
+    return plan;
+  }
+
+  /**
+   * Makes this harness the coordinator of a sharded run ({@code plan.self()} is 0): the nodes
+   * {@code plan} places elsewhere run on their shards, reached through {@code links} (the entry
+   * at index 0 is unused). Every event still runs from this harness's agenda, in the order one
+   * JVM runs them.
+   */
+  public void coordinate(Shards.Plan plan, java.util.List<Shards.Link> links) {
+    if (plan.self() != 0 || links.size() != plan.count()) {
+      throw new IllegalArgumentException("the coordinator is shard 0 and needs a link per shard");
+    }
+    this.plan = plan;
+    this.links = links;
+    network.deliverThrough((to, from, env) -> {
+      if (plan.local(to)) {
+        return false;
+      }
+      dispatch(plan.owner(to), new Shards.Deliver(to, env, queue.nowNanos()));
+      return true;
+    });
+  }
+
+  private long remoteKey(int shard, long action) {
+    return action * plan.count() + shard;
+  }
+
+  /** Has {@code shard} run {@code command} and applies what it reports, in its order. */
+  private void dispatch(int shard, Shards.Command command) {
+    Shards.Reply reply = links.get(shard).call(command);
+    network.addRejected(reply.rejected());
+    for (Shards.Effect e : reply.effects()) {
+      if (e instanceof Shards.Insert in) {
+        long key = remoteKey(shard, in.action());
+        remote.put(key, queue.after(in.delayNanos(), () -> {
+          remote.remove(key);
+          dispatch(shard, new Shards.Run(in.action(), queue.nowNanos()));
+        }));
+      } else if (e instanceof Shards.Cancel c) {
+        EventQueue.Handle h = remote.remove(remoteKey(shard, c.action()));
+        if (h != null) {
+          h.cancel();
+        }
+      } else if (e instanceof Shards.Send send) {
+        int from = send.envelope().getSender();
+        if (plan.owner(from) != shard) {
+          throw new IllegalStateException("shard " + shard + " sent as node " + from + ", which is shard " + plan.owner(from) + "'s");
+        }
+        network.route(from, send.to(), send.envelope());
+      }
+    }
+    if (reply.failure() != null) {
+      crash.compareAndSet(null, new NodeCrash("shard " + shard + ": " + reply.failure()));
+    }
+    if (command instanceof Shards.Finish) {
+      Shards.Counters c = reply.counters();
+      Shards.Counters sum = shardCounters == null ? Shards.Counters.NONE : shardCounters;
+      shardCounters = new Shards.Counters(sum.busySeconds() + c.busySeconds(),
+          sum.trainingBusySeconds() + c.trainingBusySeconds(), sum.jobs() + c.jobs());
+    }
+  }
+
+  /**
+   * The run's compute counters: this JVM's plus, on a coordinator, every shard's (which ends the
+   * shards: ask once, at the end of the run).
+   */
+  public Shards.Counters counters() {
+    if (links != null && shardCounters == null) {
+      shardCounters = Shards.Counters.NONE;
+      for (int s = 1; s < plan.count(); s++) {
+        dispatch(s, new Shards.Finish(queue.nowNanos()));
+      }
+    }
+    Shards.Counters sh = shardCounters == null ? Shards.Counters.NONE : shardCounters;
+    return new Shards.Counters(compute.busySeconds() + sh.busySeconds(),
+        compute.trainingBusySeconds() + sh.trainingBusySeconds(), compute.jobsRun() + sh.jobs());
+  }
+
+  private final java.util.List<Shards.Effect> effects = new java.util.ArrayList<>();
+
+  /**
+   * Makes this harness shard {@code plan.self()} (not 0) of a sharded run and returns how the
+   * coordinator's commands reach it. From now on nothing here runs by itself: what the nodes
+   * schedule or send is reported to the coordinator, which decides when it happens.
+   */
+  public Shards.Link serve(Shards.Plan plan) {
+    if (plan.self() == 0) {
+      throw new IllegalArgumentException("shard 0 is the coordinator");
+    }
+    this.plan = plan;
+    queue.delegateTo(new EventQueue.Agenda() {
+      @Override
+      public void inserted(long delayNanos, long id) {
+        synchronized (effects) {
+          effects.add(new Shards.Insert(delayNanos, id));
+        }
+      }
+
+      @Override
+      public void cancelled(long id) {
+        queue.forget(id);
+        synchronized (effects) {
+          effects.add(new Shards.Cancel(id));
+        }
+      }
+    });
+    network.sendThrough((to, env) -> {
+      synchronized (effects) {
+        effects.add(new Shards.Send(to, env));
+      }
+    });
+    return this::handle;
+  }
+
+  private synchronized Shards.Reply handle(Shards.Command command) {
+    long rejectedBefore = network.rejected();
+    String failure = null;
+    try {
+      if (command instanceof Shards.Run r) {
+        queue.runHeld(r.action(), r.timeNanos());
+      } else {
+        queue.advanceTo(command.timeNanos());
+        if (command instanceof Shards.Deliver d) {
+          if (!plan.local(d.to())) {
+            throw new IllegalStateException("node " + d.to() + " is not on shard " + plan.self());
+          }
+          network.deliver(d.to(), d.envelope().getSender(), d.envelope());
+        } else if (command instanceof Shards.Start st) {
+          start(st.node());
+        } else if (command instanceof Shards.Crash c) {
+          crash(c.node());
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      failure = e.toString();
+    }
+    if (failure == null && crash.get() != null) {
+      failure = crash.get().getMessage();
+    }
+    java.util.List<Shards.Effect> out;
+    synchronized (effects) {
+      out = java.util.List.copyOf(effects);
+      effects.clear();
+    }
+    Shards.Counters counters = command instanceof Shards.Finish
+        ? new Shards.Counters(compute.busySeconds(), compute.trainingBusySeconds(), compute.jobsRun()) : Shards.Counters.NONE;
+    return new Shards.Reply(out, network.rejected() - rejectedBefore, failure, counters);
+  }
+
   public SimNetwork network() {
     return network;
   }
@@ -276,9 +462,38 @@ public final class SimHarness implements AutoCloseable {
     return compute;
   }
 
+  private final java.util.List<AutoCloseable> alsoClose = new java.util.ArrayList<>();
+
+  /** Closes {@code resource} after this harness (a coordinator's transport and shard processes). */
+  public void closeWith(AutoCloseable resource) {
+    alsoClose.add(resource);
+  }
+
   @Override
   public void close() {
+    try {
+      closeHarness();
+    } finally {
+      for (AutoCloseable c : alsoClose) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // results are written; what is left is cleanup
+        }
+      }
+    }
+  }
+
+  private void closeHarness() {
+    if (links != null && shardCounters == null) {
+      try {
+        counters(); // ends the shards
+      } catch (RuntimeException e) {
+        // a shard that is gone already ended
+      }
+    }
     closing = true;
+    queue.delegateTo(null); // a shard's own shutdown timers run here
     compute.close();
     system.terminate();
     // Shutdown waits on timers of its own; on virtual time they fire only when the clock advances.

@@ -88,11 +88,54 @@ public final class SimNetwork {
     return inboxes.get(id) != null;
   }
 
+  /**
+   * Where a shard's nodes send: the envelope, stamped with its sender and sequence number here,
+   * goes to the coordinator, which charges and times it on the one network every shard shares.
+   */
+  @FunctionalInterface
+  interface Uplink {
+    void sent(int to, Envelope env);
+  }
+
+  private Uplink uplink;
+
+  void sendThrough(Uplink uplink) {
+    this.uplink = uplink;
+  }
+
+  /** A node's delivery is the shard's that holds it (the coordinator's for its own nodes). */
+  @FunctionalInterface
+  interface Downlink {
+    /** @return false when node {@code to} is this JVM's, to be delivered here */
+    boolean deliver(int to, int from, Envelope env);
+  }
+
+  private Downlink downlink = (to, from, env) -> false;
+
+  void deliverThrough(Downlink downlink) {
+    this.downlink = downlink;
+  }
+
   private void send(int from, int to, Envelope.Builder builder) {
     if (to < 0 || to >= inboxes.length()) {
       throw new IllegalArgumentException("node " + from + " sent to unknown node " + to);
     }
     Envelope env = builder.setSender(from).setSeq(seq[from]++).build();
+    if (uplink != null) {
+      uplink.sent(to, env);
+      return;
+    }
+    route(from, to, env);
+  }
+
+  /**
+   * Charges {@code env} (from node {@code from}, stamped) to the links and schedules its
+   * arrival: every send of a run passes here, in the order the nodes made them.
+   */
+  void route(int from, int to, Envelope env) {
+    if (to < 0 || to >= inboxes.length() || from < 0 || from >= inboxes.length()) {
+      throw new IllegalArgumentException("node " + from + " sent to unknown node " + to);
+    }
     int bytes = env.getSerializedSize();
     messages++;
     switch (env.getBodyCase()) {
@@ -126,14 +169,26 @@ public final class SimNetwork {
     long rxEnd = rxStart + nanos(bytes / links.downlinkBytesPerSecond(to));
     downlinkFreeAt[to] = rxEnd;
     queue.after(rxEnd - now, () -> {
-      ActorRef<Inbound> inbox = inboxes.get(to);
-      if (inbox == null && wake.test(to)) {
-        inbox = inboxes.get(to);
-      }
-      if (inbox != null) {
-        inbox.tell(new Inbound(from, env));
+      if (!downlink.deliver(to, from, env)) {
+        deliver(to, from, env);
       }
     });
+  }
+
+  /** Hands {@code env} to node {@code to}'s inbox, starting the node if it runs on demand; dropped if it is down. */
+  void deliver(int to, int from, Envelope env) {
+    ActorRef<Inbound> inbox = inboxes.get(to);
+    if (inbox == null && wake.test(to)) {
+      inbox = inboxes.get(to);
+    }
+    if (inbox != null) {
+      inbox.tell(new Inbound(from, env));
+    }
+  }
+
+  /** Adds rejections a shard's nodes made. */
+  void addRejected(long n) {
+    rejected += n;
   }
 
   private static long nanos(double seconds) {

@@ -1,0 +1,88 @@
+package dev.starling.simulator.runtime;
+
+import dev.starling.node.wire.proto.Envelope;
+import java.util.List;
+
+/**
+ * The protocol of a sharded simulation: one coordinator keeps the run's only agenda and network,
+ * and the shards (other JVMs, or other machines) hold the nodes. The coordinator runs events in
+ * (time, insertion) order as a single JVM would; an event of a node on a shard is one
+ * {@link Command} to that shard, which runs it to completion and answers with the
+ * {@link Effect}s it had (actions scheduled, sends, cancellations) in the order they happened.
+ * The coordinator applies them in that order, so every action gets the sequence number it gets
+ * in one JVM, and the run is the same bit for bit. The synchronisation is the most conservative
+ * there is (a window of one event); what runs in parallel is the nodes' compute jobs, on every
+ * shard's workers.
+ */
+public final class Shards {
+
+  private Shards() {}
+
+  /** Which shard holds node {@code id}: {@code id mod count}, so the server (node 0) is the coordinator's. */
+  public record Plan(int count, int self) {
+    public Plan {
+      if (count < 1 || self < 0 || self >= count) {
+        throw new IllegalArgumentException("shard " + self + " of " + count);
+      }
+    }
+
+    public int owner(int id) {
+      return Math.floorMod(id, count);
+    }
+
+    public boolean local(int id) {
+      return owner(id) == self;
+    }
+  }
+
+  /** What the coordinator asks a shard to do, at virtual time {@code timeNanos}. */
+  public sealed interface Command {
+    long timeNanos();
+  }
+
+  /** Run the action the shard reported under {@code action}. */
+  public record Run(long action, long timeNanos) implements Command {}
+
+  /** Hand {@code envelope} (stamped with its sender) to node {@code to}'s inbox. */
+  public record Deliver(int to, Envelope envelope, long timeNanos) implements Command {}
+
+  /** Start node {@code node} with the shard's node factory. */
+  public record Start(int node, long timeNanos) implements Command {}
+
+  /** Crash node {@code node} (see {@link SimHarness#crash}). */
+  public record Crash(int node, long timeNanos) implements Command {}
+
+  /** The run is over: report the compute counters. */
+  public record Finish(long timeNanos) implements Command {}
+
+  /** What a command made happen on the shard, in order. */
+  public sealed interface Effect {}
+
+  /** An action to run {@code delayNanos} after the command's time, under id {@code action}. */
+  public record Insert(long delayNanos, long action) implements Effect {}
+
+  /** The action {@code action} was cancelled. */
+  public record Cancel(long action) implements Effect {}
+
+  /** A node sent {@code envelope} (its sender and sequence number set) to node {@code to}. */
+  public record Send(int to, Envelope envelope) implements Effect {}
+
+  /**
+   * A shard's answer.
+   *
+   * @param rejected messages its nodes rejected while running the command
+   * @param failure why a node failed (the run cannot go on), else null
+   */
+  public record Reply(List<Effect> effects, long rejected, String failure, Counters counters) {}
+
+  /** A shard's compute counters (wall-clock, for the summary only). */
+  public record Counters(double busySeconds, double trainingBusySeconds, long jobs) {
+    static final Counters NONE = new Counters(0, 0, 0);
+  }
+
+  /** How the coordinator reaches one shard: a blocking call (over Artery between JVMs). */
+  @FunctionalInterface
+  public interface Link {
+    Reply call(Command command);
+  }
+}
