@@ -15,7 +15,7 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Federated and decentralized learning: simulate, deploy, account for privacy.",
-    subcommands = {SimulateCommand.class, CompareCommand.class, SweepCommand.class, PrivacyCommand.class, NodeCommand.class, DataCommand.class,
+    subcommands = {SimulateCommand.class, CompareCommand.class, SweepCommand.class, PrivacyCommand.class, NodeCommand.class, ShardCommand.class, DataCommand.class,
         Main.Help.class})
 public final class Main implements Runnable {
 

@@ -58,6 +58,11 @@ public final class SimulateCommand implements Callable<Integer> {
       description = "A jar (or class directory) of your own algorithm families and model types, found by ServiceLoader (repeatable).")
   List<Path> plugins = new ArrayList<>();
 
+  @Option(names = "--shards", paramLabel = "N",
+      description = {"Spread the run over N JVMs on this machine (simulation.shards): the same metrics.csv and model",
+          "as one JVM (families with a server)."})
+  Integer shards;
+
   @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table: errors and where the results are only.")
   boolean quiet;
 
@@ -95,6 +100,12 @@ public final class SimulateCommand implements Callable<Integer> {
     if (dataDir != null) {
       sets.add(ConfigLoader.dataDirOverride(dataDir));
     }
+    if (shards != null) {
+      if (shards < 1 || shards > 1024) {
+        throw new UsageException("--shards " + shards + ": expected 1..1024");
+      }
+      sets.add("simulation.shards=" + shards);
+    }
     dev.starling.app.plugin.Plugins.install(plugins);
     Families families = Families.standard();
     SimConfig cfg = ConfigLoader.load(config, sets, seed, out, families);
@@ -105,6 +116,12 @@ public final class SimulateCommand implements Callable<Integer> {
       return 0;
     }
     AlgorithmFamily family = families.of(cfg.algorithm());
+    if (cfg.sharding().count() > 1 && !family.shardable()) {
+      throw new UsageException("simulation.shards = " + cfg.sharding().count() + ": algorithm " + cfg.algorithm() + " ("
+          + family.name() + ") runs on one JVM only; families with a server can be sharded");
+    }
+    dev.starling.app.experiment.SimSetup.shardLauncher =
+        () -> dev.starling.app.member.LocalCluster.javaCommand(Main.class.getName());
     Path dir = cfg.output().dir() != null ? cfg.output().dir()
         : Paths.get("runs", cfg.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     if (Files.exists(dir) && !Files.isDirectory(dir)) {

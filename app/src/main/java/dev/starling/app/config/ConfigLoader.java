@@ -111,6 +111,18 @@ public final class ConfigLoader {
     return s == null ? "" : s.replace('\n', ' ').strip();
   }
 
+  private static void sharding(StrictConfig c) {
+    c.integer("simulation.shards", 1, 1024);
+    boolean external = c.choice("simulation.shard-launch", "local", "external").equals("external");
+    c.string("simulation.coordinator-host");
+    int port = c.integer("simulation.coordinator-port", 0, 65535);
+    c.number("simulation.shard-timeout-s", 0, true, 1e6);
+    if (external && port == 0 && c.raw().getInt("simulation.shards") > 1) {
+      throw new ConfigError("simulation.coordinator-port = 0: with shard-launch = external the shards must know where to join;"
+          + " set a port in 1..65535");
+    }
+  }
+
   static SimConfig read(StrictConfig c, AlgorithmCatalog catalog) {
     return read(c, catalog, java.util.Set.of());
   }
@@ -119,6 +131,7 @@ public final class ConfigLoader {
     String algorithm = c.choice("algorithm", catalog.algorithms().toArray(String[]::new));
     int clients = c.integer("clients.count", 1, 100_000_000);
     c.bool("clients.on-demand"); // read by SimConfig.clientsOnDemand, checked here
+    sharding(c); // read by SimConfig.sharding
     String outDir = c.optionalString("output.dir");
     SimConfig.Output output = new SimConfig.Output(outDir == null ? null : Paths.get(outDir), c.bool("output.plot"));
     return new SimConfig(

@@ -25,6 +25,20 @@ public record SimConfig(
   }
 
   /**
+   * How the run is spread over JVMs (see {@code dev.starling.simulator.runtime.Shards}): the
+   * shard count, whether the coordinator starts the shards itself, where it listens, and how long
+   * it waits for them. Read from the resolved config (checked by the loader); no field of the run.
+   */
+  public Sharding sharding() {
+    return new Sharding(resolved.getInt("simulation.shards"), resolved.getString("simulation.shard-launch").equals("external"),
+        resolved.getString("simulation.coordinator-host"), resolved.getInt("simulation.coordinator-port"),
+        resolved.getDouble("simulation.shard-timeout-s"));
+  }
+
+  /** See {@link #sharding()}. */
+  public record Sharding(int count, boolean external, String host, int port, double timeoutSeconds) {}
+
+  /**
    * Asynchronous FL (algorithm = fedbuff): buffer size K, concurrency C, and the staleness
    * weighting: constant, polynomial (1 + s)^-exponent, or hinge (1 up to b, then 1 / (a (s - b) + 1)).
    */

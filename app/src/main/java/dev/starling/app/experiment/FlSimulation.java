@@ -86,6 +86,31 @@ public final class FlSimulation {
     return m;
   }
 
+  /**
+   * Puts the clients on {@code sim}. Clients start when a message reaches them and stop when idle
+   * (the default): only those in the current round are held, so a million clients cost their ids
+   * and sample counts. Otherwise all are built up front, by {@code sim.start} so that a
+   * coordinator ({@code starts}) has each shard start its own; a shard only learns how.
+   */
+  private static void clients(SimConfig cfg, FlWorld world, SimHarness sim, boolean starts) {
+    int n = cfg.clients();
+    if (cfg.clientsOnDemand()) {
+      sim.spawnOnDemand(id -> id >= 1 && id <= n, id -> FlClient.create(sim.ports(id), world.client(id).withPassivation()));
+    } else {
+      sim.nodes(id -> FlClient.create(sim.ports(id), world.client(id)));
+      for (int c = 1; starts && c <= n; c++) {
+        sim.start(c);
+      }
+    }
+  }
+
+  /** Shard {@code plan.self()}'s part of a sharded run of {@code cfg}: its clients, on a harness serving the coordinator. */
+  public static dev.starling.app.shard.ShardServer.Served shard(SimConfig cfg, FlWorld world) {
+    SimHarness sim = SimSetup.shardHarness(cfg, cfg.clients() + 1, Set.of(SERVER));
+    clients(cfg, world, sim, false);
+    return new dev.starling.app.shard.ShardServer.Served(sim, cfg.clients() + 1);
+  }
+
   public static RunResult run(SimConfig cfg, FlWorld world, RunWriter writer, Consumer<MetricsRow> progress) {
     long t0 = System.nanoTime();
     int n = cfg.clients();
@@ -137,15 +162,8 @@ public final class FlSimulation {
           done[0] = true;
         }
       };
-      // Clients start when a message reaches them and stop when idle: only those in the current
-      // round are held, so a million clients cost their ids and sample counts.
-      if (cfg.clientsOnDemand()) {
-        sim.spawnOnDemand(id -> id >= 1 && id <= n, id -> FlClient.create(sim.ports(id), world.client(id).withPassivation()));
-      } else {
-        for (int c = 1; c <= n; c++) {
-          sim.spawn(c, FlClient.create(sim.ports(c), world.client(c)));
-        }
-      }
+      SimSetup.spread(cfg, sim, n + 1, writer.dir());
+      clients(cfg, world, sim, true);
       Runnable start = world.spawnServer(new FlWorld.Spawner() {
         @Override
         public <T> org.apache.pekko.actor.typed.ActorRef<T> spawn(org.apache.pekko.actor.typed.Behavior<T> role) {
@@ -159,10 +177,14 @@ public final class FlSimulation {
       } catch (IllegalStateException | SimHarness.NodeCrash stopped) {
         failure[0] = stopped.getMessage();
       }
+      var counters = sim.counters(); // on a coordinator, also ends the shards
       double wall = (System.nanoTime() - t0) / 1e9;
+      var extras = extras(world, rows.size(), sim.network().rejected(), heap[0]);
+      if (sim.plan().count() > 1) {
+        extras.put("shards", sim.plan().count());
+      }
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
-          sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure[0], stopReason[0],
-          extras(world, rows.size(), sim.network().rejected(), heap[0]));
+          counters.busySeconds(), counters.trainingBusySeconds(), writer.dir(), failure[0], stopReason[0], extras);
     }
   }
 }

@@ -53,6 +53,19 @@ public interface AlgorithmFamily {
   /** Runs {@code cfg} in the simulator, writing rows through {@code writer} and reporting each to {@code progress}. */
   RunResult simulate(SimConfig cfg, DataLoader.Loaded data, RunWriter writer, Consumer<MetricsRow> progress);
 
+  /** Whether {@link #simulate} can spread a run over several JVMs ({@code simulation.shards > 1}). */
+  default boolean shardable() {
+    return false;
+  }
+
+  /**
+   * This JVM's part of a sharded run of {@code cfg}: the nodes a shard holds, on a harness that
+   * serves the coordinator (only for a {@link #shardable} family).
+   */
+  default dev.starling.app.shard.ShardServer.Served shard(SimConfig cfg, DataLoader.Loaded data) {
+    throw new UnsupportedOperationException(name() + " runs on one JVM only");
+  }
+
   /** Which processes a cluster run of this family has. */
   ClusterConfig.Layout layout();
 

@@ -38,6 +38,16 @@ public abstract class ServerFamily implements AlgorithmFamily {
   }
 
   @Override
+  public boolean shardable() {
+    return true;
+  }
+
+  @Override
+  public dev.starling.app.shard.ShardServer.Served shard(SimConfig cfg, DataLoader.Loaded data) {
+    return FlSimulation.shard(cfg, world(cfg, data));
+  }
+
+  @Override
   public ClusterConfig.Layout layout() {
     return ClusterConfig.Layout.SERVER_AND_CLIENTS;
   }

@@ -287,6 +287,8 @@ public final class SimHarness implements AutoCloseable {
   /** The coordinator's handles of shards' actions, by {@link #remoteKey}. */
   private final java.util.Map<Long, EventQueue.Handle> remote = new java.util.HashMap<>();
   private Shards.Counters shardCounters;
+  /** Set once every shard has had Finish. */
+  private boolean shardsEnded;
 
   /** How {@link #start} (and a shard's {@link Shards.Start}) builds node {@code id}. */
   public void nodes(java.util.function.IntFunction<Behavior<?>> factory) {
@@ -334,6 +336,9 @@ public final class SimHarness implements AutoCloseable {
 
   /** Has {@code shard} run {@code command} and applies what it reports, in its order. */
   private void dispatch(int shard, Shards.Command command) {
+    if (shardsEnded) {
+      return; // the run is over: what is drained at close starts nothing on the shards
+    }
     Shards.Reply reply = links.get(shard).call(command);
     network.addRejected(reply.rejected());
     for (Shards.Effect e : reply.effects()) {
@@ -375,8 +380,13 @@ public final class SimHarness implements AutoCloseable {
     if (links != null && shardCounters == null) {
       shardCounters = Shards.Counters.NONE;
       for (int s = 1; s < plan.count(); s++) {
-        dispatch(s, new Shards.Finish(queue.nowNanos()));
+        try {
+          dispatch(s, new Shards.Finish(queue.nowNanos()));
+        } catch (RuntimeException gone) {
+          // a shard that failed the run is gone: it has no counters to add
+        }
       }
+      shardsEnded = true;
     }
     Shards.Counters sh = shardCounters == null ? Shards.Counters.NONE : shardCounters;
     return new Shards.Counters(compute.busySeconds() + sh.busySeconds(),
