@@ -182,6 +182,8 @@ public final class FlSimulation {
       var extras = extras(world, rows.size(), sim.network().rejected(), heap[0]);
       if (sim.plan().count() > 1) {
         extras.put("shards", sim.plan().count());
+        extras.put("shard_commands", sim.shardCommands());
+        extras.put("shard_wait_s", sim.shardWaitSeconds());
       }
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,
           counters.busySeconds(), counters.trainingBusySeconds(), writer.dir(), failure[0], stopReason[0], extras);

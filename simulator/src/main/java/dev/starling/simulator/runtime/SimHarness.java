@@ -287,6 +287,19 @@ public final class SimHarness implements AutoCloseable {
   /** The coordinator's handles of shards' actions, by {@link #remoteKey}. */
   private final java.util.Map<Long, EventQueue.Handle> remote = new java.util.HashMap<>();
   private Shards.Counters shardCounters;
+  private long shardCommands;
+  private long shardWaitNanos;
+
+  /** Wall-clock seconds this coordinator waited for its shards' replies, for the summary. */
+  public double shardWaitSeconds() {
+    return shardWaitNanos / 1e9;
+  }
+
+  /** Commands this coordinator has sent to its shards (each one round trip), for the summary. */
+  public long shardCommands() {
+    return shardCommands;
+  }
+
   /** Set once every shard has had Finish. */
   private boolean shardsEnded;
 
@@ -339,7 +352,10 @@ public final class SimHarness implements AutoCloseable {
     if (shardsEnded) {
       return; // the run is over: what is drained at close starts nothing on the shards
     }
+    shardCommands++;
+    long t0 = System.nanoTime();
     Shards.Reply reply = links.get(shard).call(command);
+    shardWaitNanos += System.nanoTime() - t0;
     network.addRejected(reply.rejected());
     for (Shards.Effect e : reply.effects()) {
       if (e instanceof Shards.Insert in) {
