@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the coordinator's server and a shard's client crosses Artery, and metrics.csv, participants.csv,
  * failures.csv and the model hash equal the one-JVM run's, with lognormal latencies, losses,
  * stragglers and clients crashing mid-round; also with FedBuff and clients built up front, and
- * with shards started by hand on a fixed port (as on other machines). A shard killed mid-run
+ * with shards started by hand on a fixed port (as on other machines); and MoDeST and D-PSGD
+ * peers with churn, whose rounds reach the coordinator's metrics as notes. A shard killed mid-run
  * fails the run within seconds with one line naming it, keeping the rounds done.
  */
 class ShardedSimulationTest {
@@ -80,6 +81,25 @@ class ShardedSimulationTest {
         "metrics.csv", "participants.csv", "failures.csv");
   }
 
+  /**
+   * Serverless peers on shards: MoDeST's aggregations and D-PSGD's per-node models reach the
+   * coordinator's metrics as notes, starts and graceful leaves reach peers as signals, with churn
+   * from the availability generator and failures of every kind.
+   */
+  @Test
+  void serverlessPeersWithChurn() throws IOException {
+    List<String> modest = List.of("algorithm=modest", "rounds=8", "clients.count=40", "modest.sample-size=6",
+        "network.latency=lognormal", "availability.generator=alternating", "availability.mean-online-s=3",
+        "availability.mean-offline-s=1", "availability.offline=leave", "modest.aggregation-timeout-s=5");
+    same(run("modest-one", List.of(), modest), run("modest-four", List.of("--shards", "4"), modest),
+        "metrics.csv", "participants.csv", "failures.csv");
+    List<String> dpsgd = List.of("algorithm=dpsgd", "rounds=6", "clients.count=24", "network.loss=0.02",
+        "failures=[{kind=leave, fraction=0.2, at-round=2}, {kind=join, fraction=1.0, at-round=4}, {kind=crash, nodes=[5], at-s=0.5}]");
+    same(run("dpsgd-one", List.of(), dpsgd), run("dpsgd-three", List.of("--shards", "3"), dpsgd),
+        "metrics.csv", "participants.csv", "failures.csv");
+    assertTrue(Files.readAllLines(dir.resolve("dpsgd-one").resolve("failures.csv")).size() > 4);
+  }
+
   @Test
   void shardsStartedByHandOnAFixedPort() throws Exception {
     int port = Members.freeBasePort(1);
@@ -131,11 +151,11 @@ class ShardedSimulationTest {
 
   @Test
   void badShardInputIsOneLine() {
-    Cli.Result modest = Cli.run("simulate", Cli.CONFIGS.resolve("modest-synthetic.conf").toString(), "--shards", "2",
-        "--out", dir.resolve("m").toString());
-    assertEquals(2, modest.exitCode());
-    assertTrue(modest.err().strip().startsWith("starling: simulation.shards = 2: algorithm modest"), modest.err());
-    assertEquals(1, modest.err().strip().lines().count(), modest.err());
+    Cli.Result diloco = Cli.run("simulate", Cli.CONFIGS.resolve("diloco-mnist.conf").toString(), "--shards", "2",
+        "--out", dir.resolve("d").toString());
+    assertEquals(2, diloco.exitCode());
+    assertTrue(diloco.err().strip().startsWith("starling: simulation.shards = 2: algorithm diloco"), diloco.err());
+    assertEquals(1, diloco.err().strip().lines().count(), diloco.err());
     String[][] cases = {
         {"--shards 0", "simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--shards", "0"},
         {"--index 0", "shard", "--join", "127.0.0.1:4000", "--index", "0", "--count", "4"},

@@ -60,7 +60,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--shards", paramLabel = "N",
       description = {"Spread the run over N JVMs on this machine (simulation.shards): the same metrics.csv and model",
-          "as one JVM (families with a server)."})
+          "as one JVM (FL and serverless families)."})
   Integer shards;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary table: errors and where the results are only.")
@@ -118,7 +118,7 @@ public final class SimulateCommand implements Callable<Integer> {
     AlgorithmFamily family = families.of(cfg.algorithm());
     if (cfg.sharding().count() > 1 && !family.shardable()) {
       throw new UsageException("simulation.shards = " + cfg.sharding().count() + ": algorithm " + cfg.algorithm() + " ("
-          + family.name() + ") runs on one JVM only; families with a server can be sharded");
+          + family.name() + ") runs on one JVM only; FL and serverless families can be sharded");
     }
     dev.starling.app.experiment.SimSetup.shardLauncher =
         () -> dev.starling.app.member.LocalCluster.javaCommand(Main.class.getName());

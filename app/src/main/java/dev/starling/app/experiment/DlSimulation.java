@@ -45,6 +45,21 @@ public final class DlSimulation {
     return new Run(cfg, world, writer, progress).run();
   }
 
+  /**
+   * Shard {@code plan.self()}'s part of a sharded run of {@code cfg}: its peers, with the same
+   * initial view as the coordinator's, reporting their rounds to the coordinator as notes.
+   */
+  public static dev.starling.app.shard.ShardServer.Served shard(SimConfig cfg, PeerWorld world) {
+    int n = cfg.clients();
+    AvailabilityPlan plan = AvailabilityPlan.of(cfg.availability(), n, Seeds.derive(cfg.seed(), 8));
+    View initialView = View.initial(n, i -> !plan.initiallyOnline(i));
+    SimHarness sim = SimSetup.shardHarness(cfg, n, Set.of());
+    PeerListener noting = PeerNotes.noting(sim);
+    sim.signals(PeerNotes::signal);
+    sim.nodes(i -> world.peer(i, sim.ports(i), noting, initialView));
+    return new dev.starling.app.shard.ShardServer.Served(sim, n);
+  }
+
   private static final class Run {
     final SimConfig cfg;
     final PeerWorld world;
@@ -112,14 +127,18 @@ public final class DlSimulation {
       try (SimHarness s = SimSetup.harness(cfg, n, Set.of(), localSamples, writer)) {
         sim = s;
         initialView = View.initial(n, i -> !online[i]); // offline at 0: LEAVE in every view ("out-of-band")
+        SimSetup.spread(cfg, sim, n, writer.dir());
+        sim.signals(PeerNotes::signal);
+        sim.nodes(i -> world.peer(i, sim.ports(i), listener, initialView));
+        sim.onNotes(note -> PeerNotes.replay(note, listener));
         for (int i = 0; i < n; i++) {
           if (online[i]) {
-            sim.spawn(i, world.peer(i, sim.ports(i), listener, initialView));
+            sim.start(i);
           }
         }
         for (int i = 0; i < n; i++) {
           if (online[i]) {
-            sim.tell(i, new PeerCommand.Start());
+            sim.signal(i, PeerNotes.START);
           }
         }
         scheduleAvailability();
@@ -143,9 +162,10 @@ public final class DlSimulation {
         } catch (IllegalStateException | SimHarness.NodeCrash stopped) {
           failure = stopped.getMessage();
         }
+        var counters = sim.counters(); // on a coordinator, also ends the shards
         double wall = (System.nanoTime() - t0) / 1e9;
         return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams, wall,
-            sim.compute().busySeconds(), sim.compute().trainingBusySeconds(), writer.dir(), failure, null, extras());
+            counters.busySeconds(), counters.trainingBusySeconds(), writer.dir(), failure, null, extras());
       } finally {
         evaluators.shutdownNow();
         try {
@@ -167,6 +187,11 @@ public final class DlSimulation {
         x.put("heap_after_gc_bytes", heapAtEnd);
       }
       x.putAll(world.protocol().summaryExtras());
+      if (sim.plan().count() > 1) {
+        x.put("shards", sim.plan().count());
+        x.put("shard_commands", sim.shardCommands());
+        x.put("shard_wait_s", sim.shardWaitSeconds());
+      }
       return x;
     }
 
@@ -225,11 +250,11 @@ public final class DlSimulation {
       }
       if (up) {
         // A (re)start: the runtime builds the role afresh; it continues from what its storage kept.
-        sim.spawn(node, world.peer(node, sim.ports(node), listener, initialView));
-        sim.tell(node, new PeerCommand.Start());
+        sim.start(node);
+        sim.signal(node, PeerNotes.START);
       } else {
         if (graceful) {
-          sim.tell(node, new PeerCommand.Leave()); // it announces the leave, then goes
+          sim.signal(node, PeerNotes.LEAVE); // it announces the leave, then goes
         }
         sim.crash(node);
       }

@@ -35,6 +35,16 @@ abstract class PeerFamily implements AlgorithmFamily {
   }
 
   @Override
+  public boolean shardable() {
+    return true;
+  }
+
+  @Override
+  public dev.starling.app.shard.ShardServer.Served shard(SimConfig cfg, DataLoader.Loaded data) {
+    return DlSimulation.shard(cfg, new PeerWorld(cfg, data, protocol(cfg)));
+  }
+
+  @Override
   public ClusterConfig.Layout layout() {
     return ClusterConfig.Layout.PEERS;
   }

@@ -9,6 +9,7 @@ import dev.starling.node.wire.proto.ShardDeliver;
 import dev.starling.node.wire.proto.ShardEffect;
 import dev.starling.node.wire.proto.ShardInsert;
 import dev.starling.node.wire.proto.ShardReply;
+import dev.starling.node.wire.proto.ShardTell;
 import dev.starling.simulator.runtime.Shards;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +68,8 @@ final class ShardWire {
       b.setCrash(cr.node());
     } else if (c instanceof Shards.Finish) {
       b.setFinish(true);
+    } else if (c instanceof Shards.Tell t) {
+      b.setTell(ShardTell.newBuilder().setNode(t.node()).setSignal(t.signal()));
     }
     return b.build();
   }
@@ -83,6 +86,7 @@ final class ShardWire {
       case START -> new Shards.Start(node(m.getStart(), nodes), t);
       case CRASH -> new Shards.Crash(node(m.getCrash(), nodes), t);
       case FINISH -> new Shards.Finish(t);
+      case TELL -> new Shards.Tell(node(m.getTell().getNode(), nodes), m.getTell().getSignal(), t);
       case KIND_NOT_SET -> throw new IllegalArgumentException("command " + m.getCall() + " has no kind");
     };
   }
@@ -102,6 +106,8 @@ final class ShardWire {
         eb.setCancel(c.action());
       } else if (e instanceof Shards.Send s) {
         eb.setSend(ShardDeliver.newBuilder().setTo(s.to()).setEnvelope(s.envelope()));
+      } else if (e instanceof Shards.Note n) {
+        eb.setNote(com.google.protobuf.ByteString.copyFrom(n.data()));
       }
       b.addEffects(eb);
     }
@@ -121,6 +127,7 @@ final class ShardWire {
         }
         case CANCEL -> new Shards.Cancel(e.getCancel());
         case SEND -> new Shards.Send(node(e.getSend().getTo(), nodes), e.getSend().getEnvelope());
+        case NOTE -> new Shards.Note(e.getNote().toByteArray());
         case KIND_NOT_SET -> throw new IllegalArgumentException("an effect with no kind");
       });
     }

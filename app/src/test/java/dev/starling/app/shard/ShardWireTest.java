@@ -32,11 +32,11 @@ class ShardWireTest {
   @Test
   void everyCommandAndEffectSurvivesItsBytes() throws Exception {
     for (Shards.Command c : List.of(new Shards.Run(123456789012L, 5), new Shards.Deliver(9, UPDATE, 6),
-        new Shards.Start(3, 7), new Shards.Crash(0, 8), new Shards.Finish(9))) {
+        new Shards.Start(3, 7), new Shards.Crash(0, 8), new Shards.Finish(9), new Shards.Tell(4, 1, 10))) {
       assertEquals(c, throughBytes(c));
     }
     Shards.Reply reply = new Shards.Reply(List.of(new Shards.Insert(0, 77), new Shards.Send(0, UPDATE), new Shards.Cancel(77),
-        new Shards.Insert(1_000_000_000L, 78)), 3, "node 5 failed", new Shards.Counters(1.5, 1.25, 4));
+        new Shards.Note(new byte[] {1, 2, 3}), new Shards.Insert(1_000_000_000L, 78)), 3, "node 5 failed", new Shards.Counters(1.5, 1.25, 4));
     ShardReply wire = ShardReply.parseFrom(ShardWire.encode(11, 4, 2, reply).toByteArray());
     assertEquals(11, wire.getRun());
     assertEquals(4, wire.getCall());
@@ -58,6 +58,7 @@ class ShardWireTest {
     ShardCommand base = ShardWire.encode(1, 1, new Shards.Start(3, 0));
     refused("node 10 (the run has nodes 0..9)", () -> ShardWire.decode(base.toBuilder().setStart(10).build(), 10));
     refused("node 4294967295", () -> ShardWire.decode(base.toBuilder().setCrash(-1).build(), 10));
+    refused("node 11", () -> ShardWire.decode(ShardWire.encode(1, 1, new Shards.Tell(11, 0, 0)), 10));
     refused("negative time -5", () -> ShardWire.decode(base.toBuilder().setTimeNanos(-5).build(), 10));
     refused("has no kind", () -> ShardWire.decode(base.toBuilder().clearKind().build(), 10));
     ShardReply ok = ShardWire.encode(1, 1, 1, new Shards.Reply(List.of(), 0, null, null));

@@ -115,6 +115,13 @@ public final class EventQueue {
     synchronized (this) {
       h = held.remove(id);
       if (h == null) {
+        if (id >= 0 && id < seq) {
+          // Cancelled after the coordinator had asked for it: a crashed node's timers are cancelled
+          // when its actor stops, on Pekko's thread, and that Cancel reaches the coordinator only
+          // with a later reply. A cancelled action does nothing, wherever it runs.
+          advanceTo(timeNanos);
+          return;
+        }
         throw new IllegalStateException("no held action " + id);
       }
       if (h.time != timeNanos) {

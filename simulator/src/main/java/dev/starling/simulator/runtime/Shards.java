@@ -52,6 +52,12 @@ public final class Shards {
   /** Crash node {@code node} (see {@link SimHarness#crash}). */
   public record Crash(int node, long timeNanos) implements Command {}
 
+  /**
+   * Tell node {@code node} the message the shard's {@link SimHarness#signals} maps {@code signal}
+   * to (a start or leave command from the run, which is not a network message).
+   */
+  public record Tell(int node, int signal, long timeNanos) implements Command {}
+
   /** The run is over: report the compute counters. */
   public record Finish(long timeNanos) implements Command {}
 
@@ -66,6 +72,27 @@ public final class Shards {
 
   /** A node sent {@code envelope} (its sender and sequence number set) to node {@code to}. */
   public record Send(int to, Envelope envelope) implements Effect {}
+
+  /**
+   * What a node reported to the run (a round's model for the metrics), in the run's own encoding:
+   * the coordinator hands it to its {@link SimHarness#onNotes} handler where it happened.
+   */
+  public record Note(byte[] data) implements Effect {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Note n && java.util.Arrays.equals(data, n.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "Note[" + data.length + " bytes]";
+    }
+  }
 
   /**
    * A shard's answer.

@@ -308,6 +308,46 @@ public final class SimHarness implements AutoCloseable {
     this.nodes = factory;
   }
 
+  private java.util.function.IntFunction<Object> signals = k -> {
+    throw new IllegalStateException("no signals registered (signal " + k + ")");
+  };
+  private java.util.function.Consumer<byte[]> notes = d -> {
+    throw new IllegalStateException("a shard reported a note and nothing reads notes");
+  };
+
+  /** What {@link #signal} tells a node for each signal number (the same mapping on every shard). */
+  public void signals(java.util.function.IntFunction<Object> messages) {
+    this.signals = messages;
+  }
+
+  /** Tells node {@code id}, here or on its shard, the message {@link #signals} maps {@code signal} to. */
+  public void signal(int id, int signal) {
+    if (plan.local(id)) {
+      tell(id, signals.apply(signal));
+    } else {
+      dispatch(plan.owner(id), new Shards.Tell(id, signal, queue.nowNanos()));
+    }
+  }
+
+  /**
+   * On a shard: reports {@code data} (what a node told the run, e.g. its round's model) to the
+   * coordinator, which hands it to its {@link #onNotes} handler in the place it has among the
+   * command's effects, so the run sees it exactly when one JVM would.
+   */
+  public void note(byte[] data) {
+    if (plan.self() == 0) {
+      throw new IllegalStateException("note() is for shards; the coordinator's nodes report directly");
+    }
+    synchronized (effects) {
+      effects.add(new Shards.Note(data.clone()));
+    }
+  }
+
+  /** On the coordinator: what reads the shards' {@link #note}s. */
+  public void onNotes(java.util.function.Consumer<byte[]> handler) {
+    this.notes = handler;
+  }
+
   /** Starts node {@code id} with the {@link #nodes} factory, here or on its shard. */
   public void start(int id) {
     if (plan.local(id)) {
@@ -375,6 +415,8 @@ public final class SimHarness implements AutoCloseable {
           throw new IllegalStateException("shard " + shard + " sent as node " + from + ", which is shard " + plan.owner(from) + "'s");
         }
         network.route(from, send.to(), send.envelope());
+      } else if (e instanceof Shards.Note note) {
+        notes.accept(note.data());
       }
     }
     if (reply.failure() != null) {
@@ -462,6 +504,11 @@ public final class SimHarness implements AutoCloseable {
           start(st.node());
         } else if (command instanceof Shards.Crash c) {
           crash(c.node());
+        } else if (command instanceof Shards.Tell t) {
+          if (!plan.local(t.node())) {
+            throw new IllegalStateException("node " + t.node() + " is not on shard " + plan.self());
+          }
+          tell(t.node(), signals.apply(t.signal()));
         }
       }
     } catch (RuntimeException | Error e) {
