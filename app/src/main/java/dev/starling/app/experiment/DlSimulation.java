@@ -131,16 +131,18 @@ public final class DlSimulation {
         sim.signals(PeerNotes::signal);
         sim.nodes(i -> world.peer(i, sim.ports(i), listener, initialView));
         sim.onNotes(note -> PeerNotes.replay(note, listener));
-        for (int i = 0; i < n; i++) {
-          if (online[i]) {
-            sim.start(i);
+        sim.batch(() -> {
+          for (int i = 0; i < n; i++) {
+            if (online[i]) {
+              sim.start(i);
+            }
           }
-        }
-        for (int i = 0; i < n; i++) {
-          if (online[i]) {
-            sim.signal(i, PeerNotes.START);
+          for (int i = 0; i < n; i++) {
+            if (online[i]) {
+              sim.signal(i, PeerNotes.START);
+            }
           }
-        }
+        });
         scheduleAvailability();
         for (int f = 0; f < cfg.failures().size(); f++) {
           SimConfig.Failure fl = cfg.failures().get(f);
@@ -190,6 +192,7 @@ public final class DlSimulation {
       if (sim.plan().count() > 1) {
         x.put("shards", sim.plan().count());
         x.put("shard_commands", sim.shardCommands());
+        x.put("shard_commands_overlapped", sim.shardCommandsOverlapped());
         x.put("shard_wait_s", sim.shardWaitSeconds());
       }
       return x;

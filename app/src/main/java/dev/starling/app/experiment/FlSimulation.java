@@ -98,8 +98,12 @@ public final class FlSimulation {
       sim.spawnOnDemand(id -> id >= 1 && id <= n, id -> FlClient.create(sim.ports(id), world.client(id).withPassivation()));
     } else {
       sim.nodes(id -> FlClient.create(sim.ports(id), world.client(id)));
-      for (int c = 1; starts && c <= n; c++) {
-        sim.start(c);
+      if (starts) {
+        sim.batch(() -> {
+          for (int c = 1; c <= n; c++) {
+            sim.start(c);
+          }
+        });
       }
     }
   }
@@ -183,6 +187,7 @@ public final class FlSimulation {
       if (sim.plan().count() > 1) {
         extras.put("shards", sim.plan().count());
         extras.put("shard_commands", sim.shardCommands());
+        extras.put("shard_commands_overlapped", sim.shardCommandsOverlapped());
         extras.put("shard_wait_s", sim.shardWaitSeconds());
       }
       return new RunResult(cfg.name(), cfg.algorithm(), cfg.seed(), List.copyOf(rows), finalParams[0], wall,

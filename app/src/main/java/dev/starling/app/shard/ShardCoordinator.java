@@ -157,14 +157,25 @@ public final class ShardCoordinator implements AutoCloseable {
     links.add(null);
     for (int i = 1; i < count; i++) {
       int shard = i;
-      links.add(command -> call(shard, command));
+      links.add(new Shards.Link() {
+        @Override
+        public Shards.Reply call(Shards.Command command) {
+          return submit(command).await();
+        }
+
+        @Override
+        public Shards.Pending submit(Shards.Command command) {
+          long n = ++calls[shard];
+          shards[shard].tell(ShardWire.encode(run, n, command));
+          return () -> awaitReply(shard, n, command);
+        }
+      });
     }
     return links;
   }
 
-  private Shards.Reply call(int shard, Shards.Command command) {
-    long n = ++calls[shard];
-    shards[shard].tell(ShardWire.encode(run, n, command));
+  /** The reply to call {@code n} of {@code shard} (replies come in call order; they are awaited in it). */
+  private Shards.Reply awaitReply(int shard, long n, Shards.Command command) {
     BlockingQueue<Object> q = inbox.get(shard);
     while (true) {
       Object o;

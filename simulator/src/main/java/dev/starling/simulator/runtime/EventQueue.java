@@ -19,11 +19,19 @@ public final class EventQueue {
     private volatile boolean cancelled;
     /** Tells the coordinator of a held action that it was cancelled (a shard's). */
     private volatile java.util.function.LongConsumer onCancel;
+    /** The shard this action only sends a command to, or -1 (see {@link #after(long, int, Runnable)}). */
+    private final int shard;
 
-    private Handle(long time, long seq, Runnable action) {
+    private Handle(long time, long seq, Runnable action, int shard) {
       this.time = time;
       this.seq = seq;
       this.action = action;
+      this.shard = shard;
+    }
+
+    /** The shard this action only commands, or -1 for an action that runs here. */
+    public int shard() {
+      return shard;
     }
 
     public boolean cancel() {
@@ -61,11 +69,20 @@ public final class EventQueue {
   }
 
   /** Schedules {@code action} at {@code delayNanos} (>= 0) after now. */
-  public synchronized Handle after(long delayNanos, Runnable action) {
+  public Handle after(long delayNanos, Runnable action) {
+    return after(delayNanos, -1, action);
+  }
+
+  /**
+   * Schedules {@code action}, which does nothing but send one command to shard {@code shard} (a
+   * coordinator's: a remote node's timer or delivery), so that actions of this kind due at the
+   * same instant may be sent without waiting for each other's replies.
+   */
+  public synchronized Handle after(long delayNanos, int shard, Runnable action) {
     if (delayNanos < 0) {
       throw new IllegalArgumentException("negative delay " + delayNanos);
     }
-    Handle h = new Handle(Math.addExact(now, delayNanos), seq++, action);
+    Handle h = new Handle(Math.addExact(now, delayNanos), seq++, action, shard);
     if (agenda != null) {
       held.put(h.seq, h);
       agenda.inserted(delayNanos, h.seq);
@@ -150,19 +167,38 @@ public final class EventQueue {
    * @return false when nothing is pending
    */
   public boolean runNext() {
-    Handle next;
-    synchronized (this) {
-      do {
-        next = queue.poll();
-      } while (next != null && next.cancelled);
-      if (next == null) {
-        return false;
-      }
-      now = next.time;
-      executed++;
+    Handle next = pollNext();
+    if (next == null) {
+      return false;
     }
     next.action.run();
     return true;
+  }
+
+  /** The next action that will run (not cancelled), without running it; null when nothing is pending. */
+  synchronized Handle peek() {
+    while (!queue.isEmpty() && queue.peek().cancelled) {
+      queue.poll();
+    }
+    return queue.peek();
+  }
+
+  /** Takes the next action and advances the clock to it; {@link #run} runs it. Null when nothing is pending. */
+  synchronized Handle pollNext() {
+    Handle next;
+    do {
+      next = queue.poll();
+    } while (next != null && next.cancelled);
+    if (next != null) {
+      now = next.time;
+      executed++;
+    }
+    return next;
+  }
+
+  /** Runs an action {@link #pollNext} took, on the calling thread. */
+  static void run(Handle h) {
+    h.action.run();
   }
 
   /** Actions run so far. */

@@ -10,9 +10,12 @@ import java.util.List;
  * {@link Command} to that shard, which runs it to completion and answers with the
  * {@link Effect}s it had (actions scheduled, sends, cancellations) in the order they happened.
  * The coordinator applies them in that order, so every action gets the sequence number it gets
- * in one JVM, and the run is the same bit for bit. The synchronisation is the most conservative
- * there is (a window of one event); what runs in parallel is the nodes' compute jobs, on every
- * shard's workers.
+ * in one JVM, and the run is the same bit for bit. The synchronisation is conservative with a
+ * window of one virtual instant: events of shards' nodes due at the same instant are sent
+ * without waiting for each other's replies (nothing one of them does can come before another:
+ * what it schedules gets a later sequence number, and a message takes at least no time), and
+ * their replies are applied in order before anything else runs. What runs in parallel is those
+ * commands and the nodes' compute jobs, on every shard.
  */
 public final class Shards {
 
@@ -107,9 +110,25 @@ public final class Shards {
     static final Counters NONE = new Counters(0, 0, 0);
   }
 
-  /** How the coordinator reaches one shard: a blocking call (over Artery between JVMs). */
+  /**
+   * How the coordinator reaches one shard (over Artery between JVMs): a blocking call, or a
+   * command sent at once whose reply is awaited later. A shard runs its commands in the order
+   * they were sent, and the replies are awaited in that order.
+   */
   @FunctionalInterface
   public interface Link {
     Reply call(Command command);
+
+    /** Sends {@code command} now; its reply is {@link Pending#await}ed later, in sending order. */
+    default Pending submit(Command command) {
+      Reply r = call(command);
+      return () -> r;
+    }
+  }
+
+  /** A reply not yet awaited. */
+  @FunctionalInterface
+  public interface Pending {
+    Reply await();
   }
 }

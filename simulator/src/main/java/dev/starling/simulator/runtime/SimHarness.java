@@ -181,6 +181,10 @@ public final class SimHarness implements AutoCloseable {
       dispatch(plan.owner(id), new Shards.Crash(id, queue.nowNanos()));
       return;
     }
+    here(() -> crashHere(id));
+  }
+
+  private void crashHere(int id) {
     ActorRef<?> ref = refs.remove(id);
     if (onDemand.test(id)) {
       dead.set(id);
@@ -260,11 +264,30 @@ public final class SimHarness implements AutoCloseable {
    * @throws IllegalStateException when no event is left before {@code done} (a stalled protocol)
    */
   public void runUntil(BooleanSupplier done) {
-    while (!done.getAsBoolean()) {
+    while (true) {
+      if (!inFlight.isEmpty()) {
+        // Commands of this instant are out: send the next one too if it is another shard
+        // command due now; anything else waits until their replies are applied, in order.
+        EventQueue.Handle next = queue.peek();
+        if (next == null || next.shard() < 0 || next.timeNanos() != queue.nowNanos()) {
+          drain(done);
+          continue;
+        }
+      } else if (done.getAsBoolean()) {
+        return;
+      }
       if (crash.get() != null) {
         throw crash.get();
       }
-      if (!queue.runNext()) {
+      EventQueue.Handle next = queue.pollNext();
+      if (next != null) {
+        pipelining = links != null && next.shard() >= 0;
+        try {
+          EventQueue.run(next);
+        } finally {
+          pipelining = false;
+        }
+      } else {
         if (crash.get() != null) {
           throw crash.get();
         }
@@ -288,6 +311,12 @@ public final class SimHarness implements AutoCloseable {
   private final java.util.Map<Long, EventQueue.Handle> remote = new java.util.HashMap<>();
   private Shards.Counters shardCounters;
   private long shardCommands;
+  private long shardCommandsOverlapped;
+
+  /** Commands sent while others of the same instant were still out (not waiting for them). */
+  public long shardCommandsOverlapped() {
+    return shardCommandsOverlapped;
+  }
   private long shardWaitNanos;
 
   /** Wall-clock seconds this coordinator waited for its shards' replies, for the summary. */
@@ -323,7 +352,7 @@ public final class SimHarness implements AutoCloseable {
   /** Tells node {@code id}, here or on its shard, the message {@link #signals} maps {@code signal} to. */
   public void signal(int id, int signal) {
     if (plan.local(id)) {
-      tell(id, signals.apply(signal));
+      here(() -> tell(id, signals.apply(signal)));
     } else {
       dispatch(plan.owner(id), new Shards.Tell(id, signal, queue.nowNanos()));
     }
@@ -348,10 +377,42 @@ public final class SimHarness implements AutoCloseable {
     this.notes = handler;
   }
 
+  /**
+   * Runs {@code starts}, a loop of {@link #start}, {@link #signal} and {@link #crash} calls at one
+   * instant (a run's setup), sending the commands for shards' nodes without waiting for each
+   * reply: a call for a node here first applies the replies still out, in order, so the run is
+   * the one of the calls made one by one.
+   */
+  public void batch(Runnable starts) {
+    if (links == null) {
+      starts.run();
+      return;
+    }
+    pipelining = true;
+    try {
+      starts.run();
+    } finally {
+      pipelining = false;
+    }
+    drain(() -> false);
+  }
+
+  /** Runs {@code action} on this JVM's nodes after the replies still out are applied, and not as part of a batch. */
+  private void here(Runnable action) {
+    drain(() -> false);
+    boolean batched = pipelining;
+    pipelining = false;
+    try {
+      action.run();
+    } finally {
+      pipelining = batched;
+    }
+  }
+
   /** Starts node {@code id} with the {@link #nodes} factory, here or on its shard. */
   public void start(int id) {
     if (plan.local(id)) {
-      spawnUnchecked(id, nodes.apply(id));
+      here(() -> spawnUnchecked(id, nodes.apply(id)));
     } else {
       dispatch(plan.owner(id), new Shards.Start(id, queue.nowNanos()));
     }
@@ -374,6 +435,7 @@ public final class SimHarness implements AutoCloseable {
     }
     this.plan = plan;
     this.links = links;
+    network.remoteShards(to -> plan.local(to) ? -1 : plan.owner(to));
     network.deliverThrough((to, from, env) -> {
       if (plan.local(to)) {
         return false;
@@ -387,20 +449,68 @@ public final class SimHarness implements AutoCloseable {
     return action * plan.count() + shard;
   }
 
-  /** Has {@code shard} run {@code command} and applies what it reports, in its order. */
+  /** A command sent to a shard whose reply is not applied yet. */
+  private record InFlight(int shard, Shards.Command command, Shards.Pending reply) {}
+
+  private final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+  /** Set while the driver runs an action that only commands a shard, so that its command need not wait. */
+  private boolean pipelining;
+  private boolean draining;
+
+  /**
+   * Has {@code shard} run {@code command} and applies what it reports, in its order. Inside an
+   * action of the current instant's window ({@link #runUntil}) it only sends the command; the
+   * reply is applied by {@link #drain}. Otherwise the replies still out are applied first.
+   */
   private void dispatch(int shard, Shards.Command command) {
     if (shardsEnded) {
       return; // the run is over: what is drained at close starts nothing on the shards
     }
     shardCommands++;
+    if (pipelining) {
+      if (!inFlight.isEmpty()) {
+        shardCommandsOverlapped++;
+      }
+      inFlight.add(new InFlight(shard, command, links.get(shard).submit(command)));
+      return;
+    }
+    if (draining && !inFlight.isEmpty()) {
+      // Later commands of this instant have run on their shards already: this one cannot come
+      // before them, as it would in one JVM.
+      throw new IllegalStateException("a shard's report made the run command node(s) at once; schedule that as an event");
+    }
+    drain(() -> false);
     long t0 = System.nanoTime();
     Shards.Reply reply = links.get(shard).call(command);
     shardWaitNanos += System.nanoTime() - t0;
+    apply(shard, command, reply);
+  }
+
+  /**
+   * Applies the replies of the commands still out, in the order they were sent, until
+   * {@code stop} holds (the run is done, or failed): then the rest stay for a later drain.
+   */
+  private void drain(BooleanSupplier stop) {
+    while (!inFlight.isEmpty() && !stop.getAsBoolean() && crash.get() == null) {
+      InFlight f = inFlight.poll();
+      long t0 = System.nanoTime();
+      Shards.Reply reply = f.reply().await();
+      shardWaitNanos += System.nanoTime() - t0;
+      draining = true;
+      try {
+        apply(f.shard(), f.command(), reply);
+      } finally {
+        draining = false;
+      }
+    }
+  }
+
+  private void apply(int shard, Shards.Command command, Shards.Reply reply) {
     network.addRejected(reply.rejected());
     for (Shards.Effect e : reply.effects()) {
       if (e instanceof Shards.Insert in) {
         long key = remoteKey(shard, in.action());
-        remote.put(key, queue.after(in.delayNanos(), () -> {
+        remote.put(key, queue.after(in.delayNanos(), shard, () -> {
           remote.remove(key);
           dispatch(shard, new Shards.Run(in.action(), queue.nowNanos()));
         }));

@@ -116,6 +116,13 @@ public final class SimNetwork {
     this.downlink = downlink;
   }
 
+  /** Which shard a delivery to node {@code to} only commands (-1: it is delivered here); see {@link EventQueue#after(long, int, Runnable)}. */
+  private java.util.function.IntUnaryOperator remote = to -> -1;
+
+  void remoteShards(java.util.function.IntUnaryOperator shardOf) {
+    this.remote = shardOf;
+  }
+
   private void send(int from, int to, Envelope.Builder builder) {
     if (to < 0 || to >= inboxes.length()) {
       throw new IllegalArgumentException("node " + from + " sent to unknown node " + to);
@@ -168,7 +175,7 @@ public final class SimNetwork {
     long rxStart = Math.max(arrival, downlinkFreeAt[to]);
     long rxEnd = rxStart + nanos(bytes / links.downlinkBytesPerSecond(to));
     downlinkFreeAt[to] = rxEnd;
-    queue.after(rxEnd - now, () -> {
+    queue.after(rxEnd - now, remote.applyAsInt(to), () -> {
       if (!downlink.deliver(to, from, env)) {
         deliver(to, from, env);
       }

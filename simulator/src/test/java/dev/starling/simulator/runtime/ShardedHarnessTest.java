@@ -37,10 +37,12 @@ class ShardedHarnessTest {
 
   /**
    * A client: on a request it pings its neighbour, trains (a job whose length depends on its
-   * device), then waits a timer before answering with the pings it has seen; a second timer is
+   * device), then waits a timer (the same for all when {@code ties}, so that answers of equal
+   * devices reach the server at one instant, in the order of their insertion) before answering
+   * with the pings it has seen; a second timer is
    * set and cancelled each time. A ping for another round is rejected. It passivates when idle.
    */
-  private static Behavior<Object> client(NodePorts ports) {
+  private static Behavior<Object> client(NodePorts ports, boolean ties) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ports.network().bind(ctx.messageAdapter(Inbound.class, in -> in));
       long[] pings = new long[1];
@@ -66,7 +68,7 @@ class ShardedHarnessTest {
         }
         if (msg instanceof Done d) {
           timers.cancel("never");
-          timers.startSingleTimer("answer", new Tick(d.round()), Duration.ofMillis(10 + 7L * (ports.id() % 3)));
+          timers.startSingleTimer("answer", new Tick(d.round()), Duration.ofMillis(ties ? 10 : 10 + 7L * (ports.id() % 3)));
           return Behaviors.same();
         }
         Tick t = (Tick) msg;
@@ -127,7 +129,7 @@ class ShardedHarnessTest {
     try {
       for (int s = 0; s < shards; s++) {
         SimHarness h = new SimHarness("shard-" + s, n, links, devices, id -> id == 0, 2, 42);
-        h.spawnOnDemand(id -> id >= 1, id -> client(h.ports(id)));
+        h.spawnOnDemand(id -> id >= 1, id -> client(h.ports(id), ties));
         all.add(h);
         to.add(s == 0 ? null : serializing(h.serve(new Shards.Plan(shards, s))));
       }
@@ -144,6 +146,11 @@ class ShardedHarnessTest {
       trace.add("end at " + sim.queue().nowNanos() + " ns; bytes " + nw.bytesUp() + " up, " + nw.bytesDown() + " down, "
           + nw.bytesTotal() + " total; " + nw.messages() + " messages, " + nw.lost() + " lost, " + nw.rejected() + " rejected; "
           + sim.counters().jobs() + " jobs");
+      if (ties && shards > 2) {
+        // Many events of shards' nodes fall at one instant, consecutive ones of 2 or more shards
+        // among them (with 2 shards, ids alternate between here and there): they went out together.
+        assertTrue(sim.shardCommandsOverlapped() > 0, "no command of " + sim.shardCommands() + " was sent with another");
+      }
       return trace;
     } finally {
       for (SimHarness h : all) {
