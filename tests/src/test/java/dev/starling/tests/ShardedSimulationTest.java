@@ -72,9 +72,13 @@ class ShardedSimulationTest {
   }
 
   @Test
-  void fedBuffAndClientsBuiltUpFront() throws IOException {
+  void fedBuffAPluginFamilyAndClientsBuiltUpFront() throws IOException {
     List<String> fedbuff = plus(HARD.subList(0, 7), "algorithm=fedbuff", "fedbuff.buffer-size=4", "fedbuff.concurrency=8");
     same(run("fedbuff-one", List.of(), fedbuff), run("fedbuff-three", List.of("--shards", "3"), fedbuff),
+        "metrics.csv", "participants.csv");
+    // A plugin family (this module's test resources register it): the shards find it on the class path they inherit.
+    List<String> plugin = plus(HARD.subList(0, 7), "algorithm=fedsign");
+    same(run("plugin-one", List.of(), plugin), run("plugin-two", List.of("--shards", "2"), plugin),
         "metrics.csv", "participants.csv");
     List<String> eager = plus(HARD, "clients.on-demand=false");
     same(run("eager-one", List.of(), HARD), run("eager-two", List.of("--shards", "2"), eager),
