@@ -74,10 +74,24 @@ final class Members implements AutoCloseable {
     return p.exitValue();
   }
 
-  /** A base port with {@code n} free consecutive ports above it. */
+  /**
+   * A base port with {@code n} free consecutive ports above it, below the kernel's ephemeral
+   * range: a port in that range that is free now can be taken by any outgoing connection (or a
+   * port-0 listener, as Artery's) before a member binds it, which made a test fail with "address
+   * already in use".
+   */
   static int freeBasePort(int n) throws IOException {
+    int ephemeralLow = 32768;
+    try {
+      ephemeralLow = Integer.parseInt(Files.readString(Paths.get("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+          .split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: keep the usual default
+    }
+    int low = 10000;
+    int span = Math.max(1000, ephemeralLow - low - n);
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20000 + (int) (Math.random() * 30000);
+      int base = low + (int) (Math.random() * span);
       boolean ok = true;
       for (int i = 0; i < n && ok; i++) {
         try (ServerSocket s = new ServerSocket(base + i)) {
