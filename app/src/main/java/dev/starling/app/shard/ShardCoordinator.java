@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator's end of a sharded simulation: an actor system that is the seed of the shards'
  * cluster, an actor that welcomes shards 1..count-1 (with the run's config) and receives their
- * replies, and one blocking {@link Shards.Link} per shard for the harness's driver thread. The
+ * replies, and one {@link Shards.Link} per shard for the harness's driver thread (a blocking call, or a
+ * command sent now whose reply is awaited later, in order). The
  * shards are child JVMs it starts (local launch) or processes others start on their machines
  * (external). A shard that exits, leaves the cluster or sends what cannot be decoded fails the
  * run with one line; nothing waits for a shard that is gone.

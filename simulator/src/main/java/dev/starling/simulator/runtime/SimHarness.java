@@ -271,6 +271,14 @@ public final class SimHarness implements AutoCloseable {
         EventQueue.Handle next = queue.peek();
         if (next == null || next.shard() < 0 || next.timeNanos() != queue.nowNanos()) {
           drain(done);
+          if (!inFlight.isEmpty()) {
+            // The drain stopped early: a reply it applied ended the run or failed it. The rest
+            // stay unapplied, as those events would not have run yet in one JVM.
+            if (crash.get() != null) {
+              throw crash.get();
+            }
+            return;
+          }
           continue;
         }
       } else if (done.getAsBoolean()) {

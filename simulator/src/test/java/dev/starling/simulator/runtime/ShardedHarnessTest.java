@@ -2,6 +2,7 @@ package dev.starling.simulator.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.starling.node.runtime.Inbound;
@@ -116,8 +117,15 @@ class ShardedHarnessTest {
     }));
   }
 
-  /** The trace, bytes, messages, losses and rejections of the run split over {@code shards}. */
   private static List<String> run(int shards, boolean ties) {
+    return run(shards, ties, Long.MAX_VALUE);
+  }
+
+  /**
+   * The trace, bytes, messages, losses and rejections of the run split over {@code shards},
+   * stopped early once {@code stopAt} messages were sent.
+   */
+  private static List<String> run(int shards, boolean ties, long stopAt) {
     int n = CLIENTS + 1;
     // With constant latencies and equal devices many events fall at the same instant, and only
     // the insertion order decides which runs first.
@@ -141,7 +149,7 @@ class ShardedHarnessTest {
       boolean[] finished = {false};
       sim.queue().after(1_500_000_000L, () -> sim.crash(CLIENTS)); // a client of the last shard, mid-run
       sim.spawn(0, server(sim.ports(0), trace, finished));
-      sim.runUntil(() -> finished[0]);
+      sim.runUntil(() -> finished[0] || sim.network().messages() >= stopAt);
       SimNetwork nw = sim.network();
       trace.add("end at " + sim.queue().nowNanos() + " ns; bytes " + nw.bytesUp() + " up, " + nw.bytesDown() + " down, "
           + nw.bytesTotal() + " total; " + nw.messages() + " messages, " + nw.lost() + " lost, " + nw.rejected() + " rejected; "
@@ -151,7 +159,7 @@ class ShardedHarnessTest {
         // among them (with 2 shards, ids alternate between here and there): they went out together.
         assertTrue(sim.shardCommandsOverlapped() > 0, "no command of " + sim.shardCommands() + " was sent with another");
       }
-      return trace;
+      return List.copyOf(trace); // closing the harnesses still drains events, which may add to it
     } finally {
       for (SimHarness h : all) {
         h.close();
@@ -198,6 +206,25 @@ class ShardedHarnessTest {
     assertEquals(one, run(2, true));
     assertEquals(one, run(3, true));
     assertEquals(one, run(CLIENTS + 1, true), "every node on a shard of its own");
+  }
+
+  /**
+   * At 0.02 s the server's 12 requests reach the clients at one instant, and each client pings
+   * its neighbour: with every client on a shard of its own, those 12 commands go out together.
+   * A run that ends at the 20th message (the 8th ping) ends there on shards too, with the other
+   * replies of that instant unapplied, as their events would not have run yet in one harness
+   * (before the fix of 2026-12-03 the driver looped forever there).
+   */
+  @Test
+  void aRunEndingInTheMiddleOfAnInstantEndsWhereOneHarnessEnds() {
+    List<String> one = run(1, true, 20);
+    assertTrue(one.get(one.size() - 1).contains(" 20 messages"), one.toString());
+    List<String> sharded = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(CLIENTS + 1, true, 20));
+    // Only the compute counters may differ: the shards did run the rest of the instant's commands
+    // (their jobs started), though their effects never reach the run.
+    java.util.function.UnaryOperator<List<String>> noJobs = t -> t.stream().map(l -> l.replaceAll("; \\d+ jobs$", "")).toList();
+    assertEquals(noJobs.apply(one), noJobs.apply(sharded));
+    assertTrue(one.get(one.size() - 1).endsWith("; 8 jobs"), one.toString());
   }
 
   @Test
