@@ -270,7 +270,7 @@ public final class SimHarness implements AutoCloseable {
         // command due now; anything else waits until their replies are applied, in order.
         EventQueue.Handle next = queue.peek();
         if (next == null || next.shard() < 0 || next.timeNanos() != queue.nowNanos()) {
-          drain(done);
+          drain(() -> done.getAsBoolean() || crash.get() != null);
           if (!inFlight.isEmpty()) {
             // The drain stopped early: a reply it applied ended the run or failed it. The rest
             // stay unapplied, as those events would not have run yet in one JVM.
@@ -496,10 +496,11 @@ public final class SimHarness implements AutoCloseable {
 
   /**
    * Applies the replies of the commands still out, in the order they were sent, until
-   * {@code stop} holds (the run is done, or failed): then the rest stay for a later drain.
+   * {@code stop} holds (the driver's: the run is done, or failed): then the rest stay for a later
+   * drain. Any other drain applies them all, so that the next reply awaited is its own call's.
    */
   private void drain(BooleanSupplier stop) {
-    while (!inFlight.isEmpty() && !stop.getAsBoolean() && crash.get() == null) {
+    while (!inFlight.isEmpty() && !stop.getAsBoolean()) {
       InFlight f = inFlight.poll();
       long t0 = System.nanoTime();
       Shards.Reply reply = f.reply().await();
