@@ -220,11 +220,11 @@ class ShardedHarnessTest {
     List<String> one = run(1, true, 20);
     assertTrue(one.get(one.size() - 1).contains(" 20 messages"), one.toString());
     List<String> sharded = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(CLIENTS + 1, true, 20));
-    // Only the compute counters may differ: the shards did run the rest of the instant's commands
-    // (their jobs started), though their effects never reach the run.
+    // Only the compute counters may differ (jobs that ran on the workers by now: wall-clock
+    // timing, and the shards did run the rest of the instant's commands, whose effects never
+    // reach the run).
     java.util.function.UnaryOperator<List<String>> noJobs = t -> t.stream().map(l -> l.replaceAll("; \\d+ jobs$", "")).toList();
     assertEquals(noJobs.apply(one), noJobs.apply(sharded));
-    assertTrue(one.get(one.size() - 1).endsWith("; 8 jobs"), one.toString());
   }
 
   @Test
