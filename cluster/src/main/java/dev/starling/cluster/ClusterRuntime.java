@@ -329,13 +329,8 @@ public final class ClusterRuntime implements AutoCloseable {
   /** Leaves the cluster gracefully and stops the actor system. */
   @Override
   public void close() {
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("actor system did not stop within 30 s: {}", e.toString());
+    if (!ActorSystems.stop(system, java.time.Duration.ofSeconds(30))) {
+      LOG.warn("actor system did not stop within 30 s");
     }
   }
 }

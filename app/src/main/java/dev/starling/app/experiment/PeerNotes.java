@@ -10,7 +10,6 @@ import dev.starling.node.wire.proto.PeerRoundDone;
 import dev.starling.simulator.runtime.SimHarness;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -76,7 +75,7 @@ final class PeerNotes {
   }
 
   private static List<Integer> ids(List<Integer> wire) {
-    return List.copyOf(new ArrayList<>(wire));
+    return List.copyOf(wire);
   }
 
   private static ByteString bytes(float[] v) {

@@ -300,12 +300,7 @@ public final class ShardCoordinator implements AutoCloseable {
   @Override
   public void close() {
     waitForChildren(true);
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
+    if (!dev.starling.cluster.ActorSystems.stop(system, Duration.ofSeconds(10))) {
       log.warn("the shard coordinator's actor system did not stop within 10 s");
     }
     waitForChildren(false);

@@ -9,10 +9,8 @@ import dev.starling.simulator.runtime.Shards;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -113,12 +111,7 @@ public final class ShardServer {
       if (served != null) {
         served.harness().close();
       }
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(15, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
+      if (!dev.starling.cluster.ActorSystems.stop(system, Duration.ofSeconds(15))) {
         err.println("starling: shard " + index + ": its actor system did not stop within 15 s");
       }
     }
