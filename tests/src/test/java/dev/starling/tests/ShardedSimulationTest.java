@@ -170,7 +170,12 @@ class ShardedSimulationTest {
         {"simulation.coordinator-port = 0", "simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--set",
             "simulation.shards=2", "--set", "simulation.shard-launch=external"},
         {"simulation.shard-launch", "simulate", Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--set",
-            "simulation.shard-launch=ray"}};
+            "simulation.shard-launch=ray"},
+        {"simulation.coordinator-host 'nohost.invalid' does not resolve", "simulate",
+            Cli.CONFIGS.resolve("fl-synthetic.conf").toString(), "--out", dir.resolve("h").toString(), "--shards", "2",
+            "--set", "simulation.coordinator-host=nohost.invalid"},
+        {"--host 'nohost.invalid' does not resolve", "shard", "--join", "127.0.0.1:4000", "--index", "1", "--count", "2",
+            "--host", "nohost.invalid"}};
     for (String[] c : cases) {
       Cli.Result r = Cli.run(java.util.Arrays.copyOfRange(c, 1, c.length));
       assertEquals(2, r.exitCode(), c[0] + ": " + r.err());

@@ -82,6 +82,7 @@ public final class ShardCommand implements Callable<Integer> {
     if (!(timeoutSeconds > 0) || timeoutSeconds > 1e6) {
       throw new UsageException("--timeout-s " + timeoutSeconds + ": expected a number of seconds in (0, 1e6]");
     }
+    dev.starling.cluster.Bind.check(host, port, "--host", null, "--port");
     dev.starling.app.plugin.Plugins.install(plugins);
     Families families = Families.standard();
     return ShardServer.serve(join, index, count, host, port, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),

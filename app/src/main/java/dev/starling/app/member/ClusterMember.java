@@ -118,20 +118,7 @@ public final class ClusterMember {
 
   /** The address resolves to this machine and the port is free: else one line now, not Pekko's trace later. */
   static void checkBindable(String host, int port) {
-    java.net.InetAddress addr;
-    try {
-      addr = java.net.InetAddress.getByName(host);
-    } catch (java.net.UnknownHostException e) {
-      throw new UserError("--host '" + host + "' does not resolve to an address (cluster.host; allowed: this machine's"
-          + " name or IP address)");
-    }
-    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new java.net.InetSocketAddress(addr, port));
-    } catch (IOException e) {
-      throw new UserError("--port " + port + " on " + host + " cannot be bound (" + e.getMessage() + "): another process"
-          + " holds it, or the address is not this machine's; choose another with --port or --host");
-    }
+    dev.starling.cluster.Bind.check(host, port, "--host", "cluster.host", "--port");
   }
 
   /** A server --out that holds a run's rows may only be reused to resume from its checkpoint. */

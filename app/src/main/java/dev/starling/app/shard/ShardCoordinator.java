@@ -84,6 +84,7 @@ public final class ShardCoordinator implements AutoCloseable {
       ready.add(new CompletableFuture<>());
     }
     ready.get(0).complete(null);
+    dev.starling.cluster.Bind.check(host, port, "simulation.coordinator-host", null, "simulation.coordinator-port");
     try {
       system = ActorSystem.create(Behaviors.setup(ctx -> {
         ctx.spawn(coordinator(), ShardWire.COORDINATOR);
